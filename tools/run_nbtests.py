@@ -12,7 +12,7 @@ nbtest = Path(sys.executable).parent/'nbdev-test'
 
 def run_one(nb):
     t0 = time.time()
-    r = subprocess.run([str(nbtest), '--path', str(nb)], cwd=root, capture_output=True, text=True)
+    r = subprocess.run([str(nbtest), str(nb)], cwd=root, capture_output=True, text=True)
     return nb, r.returncode == 0 and 'Success.' in r.stdout, time.time()-t0, r.stdout + r.stderr
 
 def main(args):
