@@ -22,6 +22,7 @@ install: $(STAMP)
 # biomass_kit/ must be exactly what the notebooks export.
 check-export: $(STAMP)
 	$(BIN)/nbdev-export
+	$(BIN)/python tools/make_readme.py --check
 	@if [ -n "$$(git status --porcelain -- biomass_kit)" ]; then \
 	  echo "biomass_kit/ differs from what nbs/ export: run nbdev-export and commit both:"; \
 	  git status --porcelain -- biomass_kit; git --no-pager diff --stat -- biomass_kit; exit 1; fi
@@ -37,5 +38,5 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
-readme: $(STAMP)
-	$(BIN)/nbdev-readme
+readme:
+	python3 tools/make_readme.py
