@@ -12,8 +12,8 @@ from fastcore.script import call_parse
 from .core import InputError
 from .spec import TARGETS, COMPONENTS, RULES, composition_matrix, target_index, target_weights, rule_residuals
 from .metrics import as_wide, regression_report
-from .submission import (check_submission, predictions_to_submission, read_submission,
-                                    submission_to_predictions, write_submission)
+from .submission import check_submission, read_submission, write_submission
+from .submission import predictions_to_submission, submission_to_predictions
 
 # %% auto #0
 __all__ = ['compose', 'is_consistent', 'repair', 'constraint_report', 'residual_weights', 'repair_cmd']
@@ -50,25 +50,25 @@ def _project(y:np.ndarray, weights:np.ndarray) -> np.ndarray:
     misfit[(candidates < 0).any(-1)] = np.inf                                 # the all-zero candidate always stays
     return candidates[np.arange(len(y)), misfit.argmin(1)]
 
-def _metric_weights(weights) -> np.ndarray:
+def _projection_weights(weights) -> np.ndarray:
     w = target_weights() if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != (len(TARGETS),) or not (np.isfinite(w) & (w > 0)).all():
         raise InputError(f"weights: expected {len(TARGETS)} positive numbers (one per target: {', '.join(TARGETS)}), got {weights}")
     return w
 
 def is_consistent(y,                    # (N, 5) grams in `TARGETS` order
-                  tolerance:float=0.0   # grams of rule residual / negativity accepted
+                  tolerance:float=0.0   # grams of rule residual accepted
                  ) -> np.ndarray:
-    "Boolean (N,): rows whose rule residuals are within `tolerance` and whose values are >= -`tolerance`."
+    "Boolean (N,): rows without negative values whose rule residuals are within `tolerance` grams."
     y = as_wide(y, 'y')
-    return (np.abs(rule_residuals(y)) <= tolerance).all(1) & (y >= -tolerance).all(1)
+    return (np.abs(rule_residuals(y)) <= tolerance).all(1) & (y >= 0).all(1)
 
 def repair(pred,                # (N, 5) predicted grams in `TARGETS` order
-           tolerance:float=0.0, # rows consistent and non-negative within this many grams are left unchanged
+           tolerance:float=0.0, # rows without negatives that obey the rules within this many grams are left unchanged
            weights=None         # (5,) positive weights of the projection; default: the metric weights
           ) -> np.ndarray:
     "The W-closest non-negative, rule-consistent values to each row (rows already consistent are returned as they are)."
-    pred, weights = as_wide(pred, 'pred'), _metric_weights(weights)
+    pred, weights = as_wide(pred, 'pred'), _projection_weights(weights)
     if not tolerance >= 0: raise InputError(f"--tolerance {tolerance}: must be >= 0 grams")
     out = pred.copy()
     todo = ~is_consistent(pred, tolerance)
@@ -95,7 +95,7 @@ def residual_weights(y_true,  # (N, 5) true grams of validation images
                     ) -> np.ndarray:
     "(5,) projection weights ∝ 1 / mean squared error of each target (summing to 1), for `repair(weights=...)`."
     mse = ((as_wide(y_pred, 'y_pred') - as_wide(y_true, 'y_true'))**2).mean(0)
-    w = 1 / np.maximum(mse, 1e-12 * max(mse.max(), 1e-12))
+    w = 1 / np.maximum(mse, 1e-12)
     return w / w.sum()
 
 # %% ../nbs/07_constraints.ipynb #b672a352
@@ -111,7 +111,7 @@ def _parse_weights(text:str|None):
 @call_parse
 def repair_cmd(submission:str,        # submission CSV to repair (sample_id,target; negatives allowed)
                out:str,               # where to write the repaired submission
-               tolerance:float=0.0,   # grams within which a consistent, non-negative image is left unchanged
+               tolerance:float=0.0,   # grams of rule residual within which an image without negatives is left unchanged
                weights:str=None):     # 5 comma-separated projection weights, targets in submission order (default: the metric weights)
     "Write the constraint-repaired version of SUBMISSION to OUT."
     weights = _parse_weights(weights)
