@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.script import call_parse
 from .core import InputError, atomic_write, default_data_dir
-from .spec import TARGETS, SUBMISSION_COLUMNS, make_sample_id, split_sample_id, image_id_from_path
+from .spec import TARGETS, SUBMISSION_COLUMNS, TEST_COLUMNS, make_sample_id, split_sample_id, image_id_from_path
+from .data import read_sample_submission, read_test_csv
 
 # %% auto #0
 __all__ = ['some', 'predictions_to_submission', 'submission_to_predictions', 'check_submission', 'read_long_csv',
-           'read_submission', 'write_submission', 'check_submission_cmd']
+           'read_submission', 'read_reference', 'write_submission', 'check_submission_cmd']
 
 # %% ../nbs/08_submission.ipynb #4b16d7a5
 def some(items, k:int=5) -> str: # things to name in a message; at most `k` are listed
@@ -142,6 +143,11 @@ def read_submission(path) -> pd.DataFrame: # a `sample_id,target` CSV file
     if not_number.any(): raise InputError(f"{path}: target is not a number at {_lines(not_number, df['sample_id'])}")
     return df.assign(target=values.astype(np.float64))
 
+def read_reference(path) -> pd.DataFrame: # a `sample_submission.csv` or a `test.csv`
+    "The checked reference file: read as a `test.csv` when it has that file's columns, else as a sample submission."
+    columns = read_long_csv(path, ('sample_id',)).columns
+    return read_test_csv(path) if set(TEST_COLUMNS) <= set(columns) else read_sample_submission(path)
+
 def write_submission(sub:pd.DataFrame, # long `sample_id,target` rows
                      path,             # CSV file to write
                      reference=None    # sample_submission / test.csv DataFrame to check against (and order by)
@@ -160,7 +166,7 @@ def check_submission_cmd(submission:str,   # submission CSV to check (sample_id,
     "Check a submission: print each problem and return 1, or print OK and return 0."
     sample = Path(sample) if sample else default_data_dir()/'sample_submission.csv'
     if not sample.is_file(): raise InputError(f"--sample {sample}: file not found")
-    reference = read_long_csv(sample, ('sample_id',))
+    reference = read_reference(sample)
     try: problems = [f"{submission}: {p}" for p in check_submission(read_submission(submission), reference, reference_name=str(sample))]
     except InputError as e: problems = [str(e)]
     for p in problems: print(p)
