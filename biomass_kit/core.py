@@ -23,6 +23,15 @@ class InputError(BiomassKitError, ValueError):
     "Bad input: a missing column, a bad row, a broken image or a bad flag. The message names the file/row/flag."
 
 # %% ../nbs/00_core.ipynb #86034b0a
+def _umask() -> int:
+    mask = os.umask(0); os.umask(mask)
+    return mask
+
+def _publish(tmp, path):
+    "Give the temporary file the permissions of a normally created file (mkstemp makes it 0600) and rename it."
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, path)
+
 @contextlib.contextmanager
 def atomic_write(path,          # final file name
                  mode:str='w',  # 'w' for text, 'wb' for bytes
@@ -33,7 +42,7 @@ def atomic_write(path,          # final file name
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
     try:
         with os.fdopen(fd, mode, **kwargs) as f: yield f
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
@@ -48,7 +57,7 @@ def atomic_path(path): # final file name
     os.close(fd)
     try:
         yield Path(tmp)
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
