@@ -90,7 +90,7 @@ def sample_labels(n:int,       # number of images
 _GREENS = np.array([[70, 120, 40], [85, 135, 45], [60, 115, 55], [95, 140, 50]], np.float32)
 _STRAWS = np.array([[185, 165, 115], [160, 130, 85], [135, 110, 80], [200, 185, 140]], np.float32)
 _SOILS = np.array([[75, 55, 40], [105, 75, 50], [95, 88, 80], [60, 55, 50], [120, 95, 70]], np.float32)
-_SHADES = np.linspace(0.55, 1.3, 8)    # brightness of the 8 pens of each material
+_SHADES = np.linspace(0.55, 1.3, 8)    # brightness of the pens of each colour family
 _PER_GRAM = (40, 45, 18)               # elements per gram (green, dead, clover) at element size 1, full resolution
 _FINE_PER_GRAM = 150                   # one-pixel fragments per gram of living / dead material
 _LAYERS = 3
@@ -129,10 +129,10 @@ def _elements(rng, material:int, n:int, W:int, H:int, size:float, direction:floa
     "Paths, pen widths and pen shades of `n` elements of `material`, with `size` pixels per full-resolution pixel."
     if material == CLOVER:
         radius = size * rng.uniform(9, 18, n)
-        return _leaves(rng, n, W, H, radius), np.repeat(1.7*radius, 3), np.repeat(rng.integers(0, 8, n), 3)
+        return _leaves(rng, n, W, H, radius), np.repeat(1.7*radius, 3), np.repeat(rng.integers(0, len(_SHADES), n), 3)
     length, width, bend = ((60, 220), (3, 7), 0.35) if material == GREEN else ((50, 180), (2.5, 6), 0.3)
     paths = _blades(rng, n, W, H, size*rng.uniform(*length, n), direction, spread + (material == DEAD), bend)
-    return paths, size*rng.uniform(*width, n), rng.integers(0, 8, n)
+    return paths, size*rng.uniform(*width, n), rng.integers(0, len(_SHADES), n)
 
 # %% ../nbs/05_synth.ipynb #7f03a98b
 def _draw(img:np.ndarray, paths:np.ndarray, widths:np.ndarray, pens:np.ndarray, palette:np.ndarray, line_type:int):
@@ -169,16 +169,14 @@ def _stamp(img:np.ndarray, text:str):
                 max(1, round(3*u)), cv2.LINE_AA)
 
 # %% ../nbs/05_synth.ipynb #347da1fe
-def render_quadrat(grams,                  # grams of the components, in `spec.COMPONENTS` order (green, dead, clover)
-                   image_size=IMAGE_WH,    # (width, height) in pixels
-                   seed=0,                 # int seed or `np.random.Generator`
-                   stamp:str=None          # text of an orange date stamp, or None for none
-                  ) -> np.ndarray:
-    "A synthetic quadrat photo holding `grams` of plant material, as an HxWx3 uint8 RGB array."
-    (W, H), (rng, light_rng) = image_size, np.random.default_rng(seed).spawn(2)  # same seed, same light whatever the grams
-    u = W / IMAGE_WH[0]
-    scale = u if u >= 1 else np.sqrt(u)                    # element size at this resolution (legible when small)
-    area = W * H / (IMAGE_WH[0] * IMAGE_WH[1]) / scale**2  # element count factor: covered fractions do not change
+_PEN_GREEN, _PEN_STRAW, _PEN_SHADOW = 0, len(_SHADES), 2*len(_SHADES)  # first pen of each colour family
+
+def _palette(green:np.ndarray, straw:np.ndarray, shadow:np.ndarray, depth:float) -> np.ndarray:
+    "Pens: the shades of green, the shades of straw, then the shadow colour, all dimmed by `depth`."
+    return np.clip(np.concatenate([green * _SHADES[:, None], straw * _SHADES[:, None], shadow[None]]) * depth, 0, 255)
+
+def _draw_plants(rng, W:int, H:int, grams, scale:float, area:float) -> np.ndarray:
+    "Soil, then `_LAYERS` layers of blades, leaves, straw (each with its shadow) and fine fragments."
     green, straw = _GREENS[rng.integers(4)] * rng.uniform(0.85, 1.15, 3), _STRAWS[rng.integers(4)] * rng.uniform(0.9, 1.1, 3)
     img = _soil(rng, W, H, straw)
     shadow = img.reshape(-1, 3).mean(0) * 0.45
@@ -189,18 +187,30 @@ def render_quadrat(grams,                  # grams of the components, in `spec.C
     fine = [rng.poisson(_FINE_PER_GRAM * g * area) for g in (grams[GREEN] + grams[CLOVER], grams[DEAD])]
     line = cv2.LINE_AA if W < 1000 else cv2.LINE_8
     for layer in range(_LAYERS):
-        depth = 0.8 + 0.1*layer                               # lower layers are darker
-        palette = np.clip(np.concatenate([green * _SHADES[:, None], straw * _SHADES[:, None], shadow[None]]) * depth, 0, 255)
+        palette = _palette(green, straw, shadow, depth=0.8 + 0.1*layer)  # lower layers are darker
         for m in rng.permutation(3):
             n = rng.binomial(left[m], 1 / (_LAYERS - layer)); left[m] -= n
             paths, widths, pens = _elements(rng, m, n, W, H, scale * sizes[m], direction, spread)
-            _draw(img, paths + offset, widths + scale, np.full(len(paths), 16), palette, line)
-            _draw(img, paths, widths, pens + 8*(m == DEAD), palette, line)
-        for i, pen0 in enumerate((0, 8)):
+            _draw(img, paths + offset, widths + scale, np.full(len(paths), _PEN_SHADOW), palette, line)
+            _draw(img, paths, widths, pens + (_PEN_STRAW if m == DEAD else _PEN_GREEN), palette, line)
+        for i, pen0 in enumerate((_PEN_GREEN, _PEN_STRAW)):
             n = rng.binomial(fine[i], 1 / (_LAYERS - layer)); fine[i] -= n
             paths = _blades(rng, n, W, H, scale*rng.uniform(15, 50, n), direction, spread + 1, 0.5)
-            _draw(img, paths, np.full(n, 1.2*scale), pen0 + rng.integers(0, 8, n), palette, line)
-    img = _light(light_rng, img, noise=10 * min(1, scale))  # smaller photos are less noisy, as if downscaled
+            _draw(img, paths, np.full(n, 1.2*scale), pen0 + rng.integers(0, len(_SHADES), n), palette, line)
+    return img
+
+# %% ../nbs/05_synth.ipynb #b65bde47
+def render_quadrat(grams,                  # grams of the components, in `spec.COMPONENTS` order (green, dead, clover)
+                   image_size=IMAGE_WH,    # (width, height) in pixels
+                   seed=0,                 # int seed or `np.random.Generator`
+                   stamp:str=None          # text of an orange date stamp, or None for none
+                  ) -> np.ndarray:
+    "A synthetic quadrat photo holding `grams` of plant material, as an HxWx3 uint8 RGB array."
+    (W, H), (rng, light_rng) = image_size, np.random.default_rng(seed).spawn(2)  # same seed, same light whatever the grams
+    u = W / IMAGE_WH[0]
+    scale = u if u >= 1 else np.sqrt(u)                    # element size at this resolution (legible when small)
+    area = W * H / (IMAGE_WH[0] * IMAGE_WH[1]) / scale**2  # element count factor: covered fractions do not change
+    img = _light(light_rng, _draw_plants(rng, W, H, grams, scale, area), noise=10 * min(1, scale))  # small = as if downscaled
     if stamp: _stamp(img, stamp)
     return img
 
