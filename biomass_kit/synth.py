@@ -294,7 +294,7 @@ def make_synthetic_competition(out,                    # folder to write (create
 
 # %% ../nbs/05_synth.ipynb #e4196829
 @call_parse
-def synth_cmd(out:str,                      # folder to write (a previous synthetic set there is replaced)
+def synth_cmd(out:str='data/synthetic',     # folder to write (a previous synthetic set there is replaced)
               n_train:int=64,               # number of training images
               n_test:int=16,                # number of test images (their labels go to test_solution.csv)
               image_size:str='2000x1000',   # photo size WIDTHxHEIGHT in pixels
