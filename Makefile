@@ -33,7 +33,7 @@ nbtest: $(STAMP)
 test: check-export nbtest
 
 demo: $(STAMP)
-	$(BIN)/biomass-kit demo --out demo_output
+	$(BIN)/biomass-kit demo --out-dir demo_output
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
