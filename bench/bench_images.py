@@ -1,66 +1,125 @@
-"""Benchmark 1: 2000x1000 JPEGs of real weight -> augmented training tensors, images/s on one core.
+"""Benchmark 1: 2000x1000 JPEGs of real weight -> augmented, normalised training batches, images/s on one core.
 
-Compares, on the same files in one run:
-- naive:   PIL full decode, PIL resize, albumentations, normalise (what a notebook usually does);
-- bound:   the decode-only lower bound: libjpeg's reduced-size decode (PIL draft) and nothing else;
-- kit:     biomass_kit's loader, cold (reduced decode + resize + augment + normalise);
-- warm:    biomass_kit's loader reading its resized-image cache (every epoch after the first).
+Compares, on the same files, at the same sizes, in one run (rounds interleaved, best of each kept):
+- naive:    a plain PyTorch Dataset/DataLoader: PIL full decode, PIL resize, the same albumentations pipeline,
+            NumPy normalisation, default collation (what a notebook usually does);
+- bound:    the decode-only lower bound: libjpeg's reduced-size decode (PIL draft) at the kit's load size, nothing else;
+- kit cold: the kit's real training DataLoader (`train.biomass_dataloaders`: ReadPhoto -> AugmentedViews -> batch
+            IntToFloatTensor/Normalize), first epoch: reduced decode, resize, fill the resized-image cache, augment;
+- kit warm: the same DataLoader's next epoch, reading the resized-image cache.
+Also timed, to show where the time goes: PIL's full decode, and the kit's decode + resize (`images.load_image`).
+Everything runs on one thread and is timed in CPU seconds of this process, so figures are images/s per core and
+other jobs on the machine do not count (they still slow every pipeline alike through shared caches).
 Targets (issue 8): cold >= 1.5x naive and within 1.25x of the bound; warm >= 10x naive.
-Usage: python bench/bench_images.py [--n-images N] [--image-dir DIR]
+Usage: python bench/bench_images.py [--n-images 16] [--batch-size 4] [--rounds 2] [--train-csv data/csiro-biomass/train.csv]
 """
-import argparse, tempfile, time
+import argparse, tempfile
 from pathlib import Path
-import numpy as np
+import numpy as np, torch
 from PIL import Image
-from common import single_thread, rate, save_results
+from common import single_thread, rate, epoch_rate, save_results, load_average
 
-from biomass_kit.images import load_image, ImageCache, get_transforms, prepare_views, image_to_chw, split_halves
+from biomass_kit.config import ExperimentConfig
+from biomass_kit.images import IMAGENET_MEAN, IMAGENET_STD, get_transforms, load_image
 from biomass_kit.synth import make_synthetic_competition
+from biomass_kit.train import read_training_table, sample_table, biomass_dataloaders, load_size, ReadPhoto
 
-def naive_item(path, size, tfm, two_view):
-    img = Image.open(path).convert('RGB')
-    if two_view:
+SETTINGS = {'352px': dict(image_size=352, two_view=False), '1024px_per_half': dict(image_size=1024, two_view=True)}
+PIPELINES = ('naive', 'bound', 'full_decode', 'kit_decode', 'kit_cold', 'kit_warm')
+
+class NaivePhotos(torch.utils.data.Dataset):
+    "The usual notebook Dataset: PIL decodes the whole JPEG and resizes, albumentations augments, NumPy normalises."
+    def __init__(self, paths, size, tfm, two_view):
+        self.paths, self.size, self.tfm, self.two_view = paths, size, tfm, two_view
+        self.mean, self.std = np.array(IMAGENET_MEAN, np.float32), np.array(IMAGENET_STD, np.float32)
+    def __len__(self): return len(self.paths)
+    def tensor(self, view):
+        x = self.tfm(image=np.asarray(view.resize(self.size, Image.BILINEAR)))['image']
+        return ((x.astype(np.float32)/255 - self.mean)/self.std).transpose(2, 0, 1)
+    def __getitem__(self, i):
+        img = Image.open(self.paths[i]).convert('RGB')
         w, h = img.size
-        views = [img.crop((0, 0, w//2, h)), img.crop((w - w//2, 0, w, h))]
-    else: views = [img]
-    out = [image_to_chw(tfm(image=np.asarray(v.resize(size, Image.BILINEAR)))['image']) for v in views]
-    return np.stack(out) if two_view else out[0]
+        views = [img.crop((0, 0, w//2, h)), img.crop((w - w//2, 0, w, h))] if self.two_view else [img]
+        x = np.stack([self.tensor(v) for v in views])
+        return torch.from_numpy(x if self.two_view else x[0]), torch.zeros(5)
 
-def bound_item(path, load_size):
+def bound_item(path, size):
+    "The least any loader must do: decode the JPEG at the smallest libjpeg scale covering `size`."
     with Image.open(path) as im:
-        im.draft('RGB', load_size); im.load()
-        return im
+        im.draft('RGB', size); im.load()
 
-def kit_item(path, load_size, tfm, two_view, cache=None):
-    return prepare_views(load_image(path, load_size, cache=cache), tfm, two_view=two_view)
+def full_decode_item(path):
+    with Image.open(path) as im: im.load()
 
-def main(n_images:int=16, image_dir:str=None):
+def kit_train_loader(csv, image_size, two_view, batch_size):
+    "The training DataLoader `biomass-kit train` builds, every photo a training photo, with an on-disk cache."
+    cfg = ExperimentConfig(train_csv=str(csv), image_size=image_size, two_view=two_view, batch_size=batch_size,
+                           cache_dir=tempfile.mkdtemp(), metadata_mode='none', device='cpu', num_workers=0, pretrained=False)
+    dls = biomass_dataloaders(cfg, sample_table(cfg, read_training_table(cfg)), valid_idx=[], device='cpu')
+    cache = next(t for t in dls.train_ds.tls[0].tfms if isinstance(t, ReadPhoto)).cache
+    return cfg, dls.train, cache
+
+def measure(name, loader, cache, paths, size, view, tfm, two_view, batch_size):
+    "Images/s of one pipeline, one pass."
+    if name == 'naive':
+        dl = torch.utils.data.DataLoader(NaivePhotos(paths, (view, view), tfm, two_view), batch_size=batch_size,
+                                         shuffle=True, drop_last=True, num_workers=0)
+        return epoch_rate(dl)
+    if name == 'bound': return rate(lambda p: bound_item(p, size), paths)
+    if name == 'full_decode': return rate(full_decode_item, paths)
+    if name == 'kit_decode': return rate(lambda p: load_image(p, size), paths)
+    if name == 'kit_cold': cache.clear()   # creating the DataLoader decoded (and cached) one photo: start empty
+    return epoch_rate(loader)              # kit_warm: runs right after kit_cold, every photo now cached
+
+def main(n_images:int=16, batch_size:int=4, rounds:int=2, train_csv:str=None):
     single_thread()
-    if image_dir: paths = sorted(Path(image_dir).glob('*.jpg'))[:n_images]
-    else:
-        comp = make_synthetic_competition(Path(tempfile.mkdtemp())/'comp', n_train=n_images, n_test=1, image_size=(2000, 1000), seed=0)
-        paths = sorted((comp/'train').glob('*.jpg'))
-    mb = [p.stat().st_size/2**20 for p in paths]
-    print(f"{len(paths)} JPEGs 2000x1000, {min(mb):.2f}-{max(mb):.2f} MB (mean {np.mean(mb):.2f} MB)")
-    results = dict(n_images=len(paths), file_mb=dict(min=min(mb), max=max(mb), mean=float(np.mean(mb))), settings={})
-    for name, view, two_view in [('352px', 352, False), ('1024px_per_half', 1024, True)]:
-        load_size = (2*view, view) if two_view else (view, view)
-        tfm = get_transforms('default', view, train=True, seed=0)
-        cache = ImageCache(tempfile.mkdtemp())
-        r = dict(naive=rate(lambda p: naive_item(p, (view, view), tfm, two_view), paths),
-                 bound=rate(lambda p: bound_item(p, load_size), paths),
-                 kit_cold=rate(lambda p: kit_item(p, load_size, tfm, two_view, cache), paths))
-        r['kit_warm'] = rate(lambda p: kit_item(p, load_size, tfm, two_view, cache), paths, repeat=2)
-        r.update(cold_vs_naive=r['kit_cold']/r['naive'], bound_vs_cold=r['bound']/r['kit_cold'], warm_vs_naive=r['kit_warm']/r['naive'])
+    if n_images % batch_size: raise SystemExit(f"--n-images {n_images}: use a multiple of --batch-size {batch_size} (the training loader drops a partial batch)")
+    tmp = Path(tempfile.mkdtemp())
+    if train_csv:   # the first photos of a real training CSV, paths made absolute
+        import pandas as pd
+        long = pd.read_csv(train_csv)
+        keep = long[long.image_path.isin(long.image_path.drop_duplicates().head(n_images))].copy()
+        keep['image_path'] = [str(Path(train_csv).resolve().parent/p) for p in keep.image_path]
+        csv = tmp/'train.csv'
+        keep.to_csv(csv, index=False)
+    else:  # quality 96 (4:4:4) gives 2.5-3.5 MB per photo, the weight of the real ones (2.3-3.6 MB)
+        csv = make_synthetic_competition(tmp/'comp', n_train=n_images, n_test=1, image_size=(2000, 1000), seed=0, jpeg_quality=96)/'train.csv'
+    load_before = load_average()
+    results = dict(n_images=n_images, batch_size=batch_size, rounds=rounds, threads=1, settings={})
+    for name, s in SETTINGS.items():
+        cfg, loader, cache = kit_train_loader(csv, s['image_size'], s['two_view'], batch_size)
+        paths = sorted(set(loader.dataset.items['image_file']))
+        if name == '352px':
+            mb = [Path(p).stat().st_size/2**20 for p in paths]
+            sizes = {Image.open(p).size for p in paths}
+            print(f"{len(paths)} JPEGs {', '.join(f'{w}x{h}' for w, h in sizes)}, {min(mb):.2f}-{max(mb):.2f} MB (mean {np.mean(mb):.2f} MB); "
+                  f"one thread, CPU time; load average {load_before}")
+            results.update(file_mb=dict(min=min(mb), max=max(mb), mean=float(np.mean(mb))), image_sizes=sorted(sizes))
+        size, view = load_size(cfg), s['image_size']
+        tfm = get_transforms(cfg.augmentation_policy, view, train=True, seed=0)
+        best = dict.fromkeys(PIPELINES, 0.0)
+        for _ in range(rounds):
+            for p in PIPELINES: best[p] = max(best[p], measure(p, loader, cache, paths, size, view, tfm, s['two_view'], batch_size))
+        r = dict(load_size=list(size), images_per_sec=best, ms_per_image={k: 1000/v for k, v in best.items()},
+                 cold_vs_naive=best['kit_cold']/best['naive'], bound_vs_cold=best['bound']/best['kit_cold'],
+                 warm_vs_naive=best['kit_warm']/best['naive'])
+        r['targets_met'] = dict(cold_vs_naive=r['cold_vs_naive'] >= 1.5, bound_vs_cold=r['bound_vs_cold'] <= 1.25,
+                                warm_vs_naive=r['warm_vs_naive'] >= 10)
         results['settings'][name] = r
-        print(f"[{name}] images/s on one core: naive {r['naive']:.1f}, decode bound {r['bound']:.1f}, "
-              f"kit cold {r['kit_cold']:.1f}, kit warm {r['kit_warm']:.1f}")
+        ms = r['ms_per_image']
+        print(f"[{name}] decoded at {size[0]}x{size[1]}; images/s on one core: naive {best['naive']:.1f}, decode bound "
+              f"{best['bound']:.1f}, kit cold {best['kit_cold']:.1f}, kit warm {best['kit_warm']:.1f}")
+        print(f"[{name}] ms per image: full PIL decode {ms['full_decode']:.0f}, reduced decode (bound) {ms['bound']:.0f}, "
+              f"kit decode+resize {ms['kit_decode']:.0f}, kit cold {ms['kit_cold']:.0f}, kit warm {ms['kit_warm']:.0f}, naive {ms['naive']:.0f}")
         print(f"[{name}] cold/naive {r['cold_vs_naive']:.2f}x (target >= 1.5), bound/cold {r['bound_vs_cold']:.2f}x "
               f"(target <= 1.25), warm/naive {r['warm_vs_naive']:.1f}x (target >= 10)")
+    results['load_average_before'] = load_before
     print(f"results: {save_results('images', results)}")
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--n-images', type=int, default=16, help='number of 2000x1000 photos to time')
-    p.add_argument('--image-dir', help='time these JPEGs instead of synthetic ones')
+    p.add_argument('--batch-size', type=int, default=4, help='photos per batch (kit and naive loaders)')
+    p.add_argument('--rounds', type=int, default=2, help='interleaved rounds; the best of each pipeline is kept')
+    p.add_argument('--train-csv', help="time the first photos of this train.csv (e.g. the real competition's) instead of synthetic ones")
     main(**vars(p.parse_args()))
