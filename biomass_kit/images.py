@@ -192,13 +192,13 @@ def _normalise_luts(mean:tuple, std:tuple) -> tuple:
 def image_to_chw(img:np.ndarray,          # HxWx3 uint8 view
                  mean=IMAGENET_MEAN,      # per-channel mean, on the 0-1 scale
                  std=IMAGENET_STD,        # per-channel std, on the 0-1 scale
-                 normalize:bool=True      # False: keep uint8 (normalise later, e.g. on the GPU)
+                 normalize:bool=True,     # False: keep uint8 (normalise later, e.g. on the GPU)
+                 out:np.ndarray=None      # a (3, H, W) array (float32, or uint8 without `normalize`) to write into
                 ) -> np.ndarray:
     "The view as a CHW array: float32 `(x/255 - mean)/std`, or uint8 when `normalize` is False."
-    if not normalize: return np.ascontiguousarray(img.transpose(2, 0, 1))
-    luts = _normalise_luts(tuple(map(float, mean)), tuple(map(float, std)))
-    out = np.empty((3, *img.shape[:2]), dtype=np.float32)
-    for c, channel in enumerate(cv2.split(np.ascontiguousarray(img))): out[c] = cv2.LUT(channel, luts[c])
+    if out is None: out = np.empty((3, *img.shape[:2]), dtype=np.float32 if normalize else np.uint8)
+    luts = _normalise_luts(tuple(map(float, mean)), tuple(map(float, std))) if normalize else None
+    for c, channel in enumerate(cv2.split(img)): out[c] = cv2.LUT(channel, luts[c]) if normalize else channel
     return out
 
 def prepare_views(img:np.ndarray,       # HxWx3 uint8 photo (as `load_image` returns it)
@@ -211,5 +211,7 @@ def prepare_views(img:np.ndarray,       # HxWx3 uint8 photo (as `load_image` ret
     "The model input of one photo: (C, H, W), or (2, C, H, W) with `two_view`."
     views = split_halves(img) if two_view else (img,)
     if transform is not None: views = [transform(image=np.ascontiguousarray(v))['image'] for v in views]
-    arrays = [image_to_chw(v, mean, std, normalize) for v in views]
-    return np.stack(arrays) if two_view else arrays[0]
+    h, w = views[0].shape[:2]
+    out = np.empty((len(views), 3, h, w), dtype=np.float32 if normalize else np.uint8)  # each view written once, in place
+    for view, chw in zip(views, out): image_to_chw(view, mean, std, normalize, out=chw)
+    return out if two_view else out[0]
