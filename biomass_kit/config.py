@@ -29,6 +29,7 @@ class ExperimentConfig:
     "Every option of a training run. Saved as `config.json` in the run folder; `from_json` re-makes the run."
     # data
     train_csv: str = opt(None, "train.csv of the competition (long format); default: train.csv of the competition's data folder (/kaggle/input/csiro-biomass on Kaggle, data/csiro-biomass locally)", group='data')
+    pseudo_csv: str = opt(None, "pseudo-labelled photos (`biomass-kit pseudo-label` output, train.csv layout, image paths relative to the training images' folder): trained on in every fold, never validated, never used to make folds", group='data')
     test_csv: str = opt(None, "test.csv to predict after training; writes submission.csv", group='data')
     sample_submission: str = opt(None, "sample_submission.csv used to check the written submission", group='data')
     image_dir: str = opt(None, "folder that image paths in the CSVs are relative to (default: the CSV's folder)", group='data')

@@ -228,8 +228,6 @@ def pseudo_label_cmd(run_dir:Annotated[str, dict(action='append')]=None, # a run
                      agreement:str='models',     # models (spread between models) or tta (spread between TTA passes)
                      keep:float=0.5,             # fraction of the photos to keep, the most agreed-on
                      max_spread:float=None,      # keep the photos with at most this relative spread instead of --keep
-                     train_csv:str=None,         # the original training rows, to also write --combined
-                     combined:str='train_with_pseudo.csv', # train.csv rows + pseudo rows (with --train-csv)
                      weights:str=None,           # one weight per model (default: equal)
                      device:str='auto',          # where PyTorch models run
                      batch_size:int=16):         # photos per batch
@@ -249,9 +247,5 @@ def pseudo_label_cmd(run_dir:Annotated[str, dict(action='append')]=None, # a run
                                labels=[float(getattr(r, t)) for t in TARGETS]) for r in labelled.itertuples()])
     save_json(record, f"{out}.json")
     print(f"wrote {out}: {record['n_kept']} of {len(labelled)} photos kept (agreement {agreement}, TTA {tta}); record in {out}.json")
-    if train_csv:
-        train_rows = pd.read_csv(train_csv, dtype=str, keep_default_na=False)
-        extra = rows.astype(object).where(rows.notna(), '')
-        with atomic_write(combined, newline='') as f: pd.concat([train_rows, extra.astype(str)], ignore_index=True).to_csv(f, index=False)
-        print(f"wrote {combined}: {len(train_rows)} training rows + {len(rows)} pseudo-labelled rows")
+    print(f"train on them (never validated): biomass-kit train --pseudo-csv {out} ...")
     return 0

@@ -38,7 +38,7 @@ from .callbacks import (WeightedSamplingDL, ResumableLearner, EMACallback, Snaps
                                    HistoryCallback, EarlyStopCallback, CheckpointCallback, DistributedCallback, plain_batch)
 
 # %% auto #0
-__all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'RESUME_MAY_CHANGE', 'ABLATIONS', 'train_csv_path', 'read_training_table',
+__all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLATIONS', 'train_csv_path', 'read_training_table',
            'read_test_table', 'Photo', 'TensorViews', 'ReadPhoto', 'PhotoViews', 'AugmentedViews', 'grams_title',
            'TargetGrams', 'Unshown', 'ToTensorOf', 'BiomassDL', 'load_size', 'sample_table', 'biomass_datablock',
            'biomass_dataloaders', 'is_main_process', 'barrier', 'init_distributed', 'process_batch_size', 'grams_of',
@@ -46,8 +46,8 @@ __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'RESUME_MAY_CHANGE', 'ABLATIONS', 'train_
            'WandbConfigByInit', 'wandb_callbacks', 'curriculum_values', 'config_callbacks', 'FoldSetup', 'fold_learner',
            'predict_grams', 'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table', 'pred_columns',
            'raw_table', 'write_csv', 'mean_baseline', 'input_normalization', 'train_fold', 'write_fold', 'new_run_dir',
-           'assign_folds', 'fold_plan', 'write_submission_files', 'summarize_run', 'check_run', 'train',
-           'shared_run_dir', 'write_tables', 'resume_config', 'probe_score', 'train_parser', 'train_main',
+           'assign_folds', 'with_pseudo_rows', 'fold_plan', 'write_submission_files', 'summarize_run', 'check_run',
+           'train', 'shared_run_dir', 'write_tables', 'resume_config', 'probe_score', 'train_parser', 'train_main',
            'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
 
 # %% ../nbs/20_train.ipynb #e362363c
@@ -501,6 +501,20 @@ def assign_folds(cfg:ExperimentConfig, table:pd.DataFrame) -> pd.Series:
     try: return make_folds(table, k, cfg.cv_group_column or None, cfg.seed)
     except InputError as e: raise InputError(f"{e} (--cv-group-column {cfg.cv_group_column!r}, --n-folds {cfg.n_folds})") from None
 
+PSEUDO_FOLD = -1  # the fold of `--pseudo-csv` photos: trained on in every fold, validated in none
+
+def with_pseudo_rows(cfg:ExperimentConfig, table:pd.DataFrame, folds:pd.Series) -> tuple:
+    "`table` and `folds` (`assign_folds` of the labelled photos) followed by the `--pseudo-csv` photos in `PSEUDO_FOLD`."
+    if not cfg.pseudo_csv: return table, folds
+    csv, image_dir = Path(cfg.pseudo_csv), _csv_and_images(train_csv_path(cfg), cfg.image_dir, '--train-csv')[1]
+    if not csv.is_file(): raise InputError(f"--pseudo-csv {csv}: file not found")
+    long = read_train_csv(csv, cfg.image_column, cfg.id_column, cfg.target_name_column, cfg.target_value_column)
+    pseudo = _with_image_files(to_wide(long), image_dir, csv)
+    labelled = sorted(set(pseudo.image_id) & set(table.image_id))
+    if labelled: raise InputError(f"--pseudo-csv {csv}: {len(labelled)} photo(s) also in the training CSV, e.g. {labelled[0]}")
+    return (pd.concat([table, pseudo], ignore_index=True),
+            pd.concat([folds.reset_index(drop=True), pd.Series(PSEUDO_FOLD, index=range(len(pseudo)))], ignore_index=True))
+
 def fold_plan(cfg:ExperimentConfig, folds:pd.Series, run_dir:Path) -> list:
     "(fold number, validation positions, folder) of every fit of the run."
     if cfg.n_folds == 1: return [(cfg.val_fold, np.flatnonzero(folds.to_numpy() == cfg.val_fold), run_dir)]
@@ -576,7 +590,7 @@ def train(cfg:ExperimentConfig,   # the run's configuration (to resume: the run'
         if not (run_dir/'config.json').is_file(): raise InputError(f"--resume {run_dir}: no config.json there (not a run folder)")
     table = read_training_table(cfg)                         # check the inputs before making a folder
     test = read_test_table(cfg) if cfg.test_csv else None
-    folds = assign_folds(cfg, table)
+    table, folds = with_pseudo_rows(cfg, table, assign_folds(cfg, table))
     check_run(cfg, table)
     main = is_main_process()
     if resume_dir is None:
