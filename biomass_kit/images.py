@@ -123,7 +123,7 @@ def split_halves(img:np.ndarray) -> tuple[np.ndarray, np.ndarray]: # HxWx3 (or H
     return img[:, :w//2], img[:, (w+1)//2:]
 
 # %% ../nbs/04_images.ipynb #33e008cd
-POLICIES = ('default', 'd4', 'randaugment', 'none')
+POLICIES = ('default', 'd4', 'randaugment', 'none', 'gpu')   # 'gpu': resize here, augment the batch on the device (20_train)
 
 def _albumentations():
     "Import albumentations without its network version check (offline Kaggle notebooks would wait on it)."
@@ -158,7 +158,7 @@ def randaugment_ops(magnitude:float=9): # strength, 0 (identity) to 10
 def _policy_ops(A, policy, w, h, magnitude, n_ops):
     "The random operations of a training policy for views of w x h."
     flips = [A.HorizontalFlip(p=0.5), A.VerticalFlip(p=0.5)]
-    if policy == 'none': return []
+    if policy in ('none', 'gpu'): return []
     if policy == 'd4': return [A.D4(p=1)] if w == h else flips
     if policy == 'randaugment': return [*flips, A.SomeOf(randaugment_ops(magnitude), n=n_ops, replace=False, p=1)]
     aspect = w/h
@@ -167,7 +167,7 @@ def _policy_ops(A, policy, w, h, magnitude, n_ops):
             A.RandomBrightnessContrast(brightness_limit=0.2, contrast_limit=0.2, p=0.8),
             A.MultiplicativeNoise(multiplier=(0.9, 1.1), per_channel=True, elementwise=False, p=0.8)]
 
-def get_transforms(policy:str='default',  # 'default', 'd4', 'randaugment' or 'none'
+def get_transforms(policy:str='default',  # one of `POLICIES`: 'default', 'd4', 'randaugment', 'none' or 'gpu'
                    image_size=352,        # size of the output view: an int (square) or (width, height)
                    train:bool=True,       # False: the deterministic validation transform
                    magnitude:float=9,     # strength of 'randaugment', 0 to 10

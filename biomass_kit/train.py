@@ -20,7 +20,8 @@ from fastcore.foundation import L
 from fastai.torch_core import TensorBase, TensorImage, rank_distrib, num_distrib, show_title
 from fastai.data.block import DataBlock, TransformBlock
 from fastai.data.transforms import ColReader, IndexSplitter, IntToFloatTensor, Normalize
-from fasttransform import DisplayedTransform
+from fasttransform import DisplayedTransform, Pipeline
+from fastai.vision.augment import aug_transforms
 from fastai.learner import Metric
 from fastai.callback.core import Callback
 
@@ -40,15 +41,16 @@ from .callbacks import (WeightedSamplingDL, ResumableLearner, EMACallback, Snaps
 # %% auto #0
 __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLATIONS', 'train_csv_path', 'read_training_table',
            'read_test_table', 'Photo', 'TensorViews', 'ReadPhoto', 'PhotoViews', 'AugmentedViews', 'grams_title',
-           'TargetGrams', 'Unshown', 'ToTensorOf', 'BiomassDL', 'load_size', 'sample_table', 'biomass_datablock',
-           'biomass_dataloaders', 'is_main_process', 'barrier', 'init_distributed', 'process_batch_size', 'grams_of',
-           'short_name', 'GramsMetric', 'biomass_metrics', 'build_learner', 'learning_rates', 'fit_schedule',
-           'WandbConfigByInit', 'wandb_callbacks', 'curriculum_values', 'config_callbacks', 'FoldSetup', 'fold_learner',
-           'predict_grams', 'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table', 'pred_columns',
-           'raw_table', 'write_csv', 'mean_baseline', 'input_normalization', 'train_fold', 'write_fold', 'new_run_dir',
-           'assign_folds', 'with_pseudo_rows', 'fold_plan', 'write_submission_files', 'summarize_run', 'check_run',
-           'train', 'shared_run_dir', 'write_tables', 'resume_config', 'probe_score', 'train_parser', 'train_main',
-           'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
+           'TargetGrams', 'Unshown', 'ToTensorOf', 'GpuAugment', 'BiomassDL', 'load_size', 'sample_table',
+           'biomass_datablock', 'biomass_dataloaders', 'is_main_process', 'barrier', 'init_distributed',
+           'process_batch_size', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics', 'build_learner',
+           'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks', 'curriculum_values',
+           'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams', 'plot_learning_curves',
+           'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv', 'mean_baseline',
+           'input_normalization', 'train_fold', 'write_fold', 'new_run_dir', 'assign_folds', 'with_pseudo_rows',
+           'fold_plan', 'write_submission_files', 'summarize_run', 'check_run', 'train', 'shared_run_dir',
+           'write_tables', 'resume_config', 'probe_score', 'train_parser', 'train_main', 'ablation_markdown', 'ablate',
+           'ablate_main', 'demo_config', 'run_demo']
 
 # %% ../nbs/20_train.ipynb #e362363c
 def _csv_and_images(csv, image_dir, flag:str):
@@ -132,6 +134,22 @@ class ToTensorOf(DisplayedTransform):
     def encodes(self, o): return self.cls(torch.as_tensor(np.asarray(list(o) if isinstance(o, L) else o), dtype=self.dtype))
     def decodes(self, o): return self.cls(o) if isinstance(o, torch.Tensor) else o
 
+class GpuAugment(DisplayedTransform):
+    "Training batches: fastai's GPU augmentations (`aug_transforms`) on every view, on the batch's device; each view draws its own."
+    split_idx, order = 0, 30   # training only; after IntToFloatTensor (10), before Normalize (99)
+    def __init__(self, size:int,               # side of the square views
+                 min_scale:float=0.6,          # least fraction of the area a random crop keeps
+                 max_rotate:float=10.,         # largest rotation, degrees (half the views are rotated)
+                 max_lighting:float=0.2):      # brightness and contrast change (80% of the views)
+        super().__init__()
+        self.augment = Pipeline(aug_transforms(do_flip=True, flip_vert=True, max_rotate=max_rotate, min_zoom=1., max_zoom=1.,
+                                               max_warp=0., max_lighting=max_lighting, p_affine=0.5, p_lighting=0.8,
+                                               size=size, min_scale=min_scale), split_idx=0)
+    def encodes(self, x:TensorImage):
+        if x.ndim == 4: return self.augment(x)
+        views = self.augment(TensorImage(x.flatten(0, 1)))   # (B, V, C, H, W) -> B*V images
+        return type(x)(views.reshape(x.shape))
+
 class BiomassDL(WeightedSamplingDL):
     "The kit's DataLoader: re-weightable sampling (the curriculum), and `show_results` with auxiliary targets in the batch."
     def show_results(self, b, out, max_n=9, ctxs=None, show=True, **kwargs):
@@ -164,7 +182,8 @@ def biomass_datablock(cfg:ExperimentConfig,     # the run's configuration
                            item_tfms=[AugmentedViews(get_transforms(cfg.augmentation_policy, cfg.image_size, True, cfg.randaugment_magnitude),
                                                      cfg.two_view),
                                       PhotoViews(get_transforms(cfg.augmentation_policy, cfg.image_size, False), cfg.two_view)],
-                           batch_tfms=[IntToFloatTensor(), Normalize.from_stats(mean, std, cuda=False)])
+                           batch_tfms=[IntToFloatTensor(), *([GpuAugment(cfg.image_size)] if cfg.augmentation_policy == 'gpu' else []),
+                                       Normalize.from_stats(mean, std, cuda=False)])
     blocks, getters = [photo], [ColReader('image_file')]
     if cfg.metadata_mode == 'input': blocks.append(TransformBlock(type_tfms=ToTensorOf(Unshown, torch.float32))); getters.append(ColReader('_metadata'))
     blocks.append(TransformBlock(type_tfms=ToTensorOf(TargetGrams, torch.float32))); getters.append(ColReader(list(TARGETS)))
