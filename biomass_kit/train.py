@@ -768,7 +768,7 @@ def run_demo(out_dir='demo_output',       # folder for the synthetic data and th
     from biomass_kit.submission import read_submission, read_long_csv
     out, t0 = Path(out_dir), time.time()
     data = make_synthetic_competition(out/'data', n_train, n_test, parse_image_size(photo_size), seed)
-    cfg = demo_config(data, out/'runs').replace(seed=seed, **({'epochs': epochs} if epochs else {}))
+    cfg = demo_config(data, out/'runs').replace(seed=seed, cache_dir=str(out/'image-cache'), **({'epochs': epochs} if epochs else {}))
     run_dir = train(cfg)
     summary = load_json(run_dir/'run_summary.json')
     meta = pd.read_csv(run_dir/'train_metadata.csv')
