@@ -74,7 +74,7 @@ class ExperimentConfig:
     grad_clip: float = opt(1.0, "gradient-norm clipping (0: off)")
     mixed_precision: bool = opt(True, "mixed precision on CUDA")
     channels_last: bool = opt(True, "channels-last memory format on CUDA (not with --two-view)")
-    augmentation_policy: str = opt('default', "training augmentation (gpu: random crop, flips, rotation and lighting on the training device, for large images on a GPU)", ('default', 'd4', 'randaugment', 'none', 'gpu'))
+    augmentation_policy: str = opt('default', "training augmentation (gpu: flips, quarter-turns, rotation and lighting on the training device, for large images on a GPU)", ('default', 'd4', 'randaugment', 'none', 'gpu'))
     randaugment_magnitude: int = opt(9, "magnitude of the randaugment policy (0-10)")
     # callbacks
     ema_decay: float = opt(0.999, "decay of the weights' exponential moving average (0: off)", group='callbacks')

@@ -138,7 +138,7 @@ class GpuAugment(DisplayedTransform):
     "Training batches: fastai's GPU augmentations (`aug_transforms`) on every view, on the batch's device; each view draws its own."
     split_idx, order = 0, 30   # training only; after IntToFloatTensor (10), before Normalize (99)
     def __init__(self, size:int,               # side of the square views
-                 min_scale:float=0.6,          # least fraction of the area a random crop keeps
+                 min_scale:float=1.0,          # least fraction of the area a random crop keeps (1: no crop; a crop cuts away biomass the labels count)
                  max_rotate:float=10.,         # largest rotation, degrees (half the views are rotated)
                  max_lighting:float=0.2):      # brightness and contrast change (80% of the views)
         super().__init__()
@@ -760,6 +760,7 @@ def run_demo(out_dir='demo_output',       # folder for the synthetic data and th
              n_test:int=40,               # synthetic test photos (scored with their hidden labels)
              photo_size:str='512x256',    # size of the synthetic photos (the real ones are 2000x1000)
              epochs:int=None,             # training epochs (default: the demo configuration's)
+             augmentation_policy:str=None,# training augmentation (default: the demo configuration's, d4)
              seed:int=0) -> dict:         # seed of the data and of the run
     "Make a synthetic competition, train on it, print the official metric against the baselines; returns the figures."
     from biomass_kit.synth import make_synthetic_competition, parse_image_size
@@ -768,7 +769,8 @@ def run_demo(out_dir='demo_output',       # folder for the synthetic data and th
     from biomass_kit.submission import read_submission, read_long_csv
     out, t0 = Path(out_dir), time.time()
     data = make_synthetic_competition(out/'data', n_train, n_test, parse_image_size(photo_size), seed)
-    cfg = demo_config(data, out/'runs').replace(seed=seed, cache_dir=str(out/'image-cache'), **({'epochs': epochs} if epochs else {}))
+    given = {k: v for k, v in dict(epochs=epochs, augmentation_policy=augmentation_policy).items() if v}
+    cfg = demo_config(data, out/'runs').replace(seed=seed, cache_dir=str(out/'image-cache'), **given)
     run_dir = train(cfg)
     summary = load_json(run_dir/'run_summary.json')
     meta = pd.read_csv(run_dir/'train_metadata.csv')
