@@ -14,13 +14,18 @@ def image_rows(r) -> list:
     if r is None: return [row('1 image pipeline', 'not run', 'cold ≥ 1.5× naive, ≤ 1.25× decode bound; warm ≥ 10× naive', '—')]
     out = []
     for name, s in r['settings'].items():
-        ips, m, label = s['images_per_sec'], s['targets_met'], name.replace('px', ' px').replace('_', ' ')
-        out += [row(f'1 image pipeline, {label}, cold', f"kit {ips['kit_cold']:.1f} vs naive {ips['naive']:.1f} img/s per core: "
-                    f"**{s['cold_vs_naive']:.2f}×**", '≥ 1.5× naive', met(m['cold_vs_naive'])),
-                row(f'1 image pipeline, {label}, cold vs decode bound', f"bound {ips['bound']:.1f} vs kit {ips['kit_cold']:.1f} img/s: "
-                    f"**{s['bound_vs_cold']:.2f}×**", '≤ 1.25×', met(m['bound_vs_cold'])),
-                row(f'1 image pipeline, {label}, warm (cache)', f"kit {ips['kit_warm']:.1f} vs naive {ips['naive']:.1f} img/s: "
-                    f"**{s['warm_vs_naive']:.1f}×**", '≥ 10× naive', met(m['warm_vs_naive']))]
+        ref, label = s['references_images_per_sec'], name.replace('px', ' px').replace('_', ' ')
+        for policy, p in s['policies'].items():
+            ips, cpu, m = p['images_per_sec'], p['cpu_only'], p['targets_met']
+            target = lambda t, ok: (t, met(ok))
+            what = f"1 image pipeline, {label}, policy {policy}"
+            out += [row(f'{what}, cold', f"kit loader {ips['cold']:.1f} vs naive {ref['naive']:.1f} img/s per core: "
+                        f"**{p['cold_vs_naive']:.2f}×** (CPU-only run {cpu['cold_vs_naive']:.2f}×; ceiling of any decoding "
+                        f"loader {s['ceiling_vs_naive']:.2f}×)", *target('≥ 1.5× naive', m['cold_vs_naive'])),
+                    row(f'{what}, cold vs decode bound', f"bound {ref['bound']:.1f} vs kit loader {ips['cold']:.1f} img/s: "
+                        f"**{p['bound_vs_cold']:.2f}×** (CPU-only run {cpu['bound_vs_cold']:.2f}×)", *target('≤ 1.25×', m['bound_vs_cold'])),
+                    row(f'{what}, warm (cache)', f"kit loader {ips['warm']:.1f} vs naive {ref['naive']:.1f} img/s: "
+                        f"**{p['warm_vs_naive']:.1f}×** (CPU-only run {cpu['warm_vs_naive']:.1f}×)", *target('≥ 10× naive', m['warm_vs_naive']))]
     return out
 
 def training_rows() -> list:
