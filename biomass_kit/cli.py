@@ -6,7 +6,7 @@ Docs: https://biomass-kit.github.io/biomass_kit/cli.html.md"""
 
 # %% ../nbs/50_cli.ipynb #b3720501
 from __future__ import annotations
-import importlib, sys
+import importlib, sys, warnings
 from fastcore.script import anno_parser, CliError
 from .core import BiomassKitError
 import biomass_kit
@@ -58,6 +58,8 @@ def run_command(func, argv:list, prog:str):
 def main(argv:list=None) -> int: # arguments after `biomass-kit` (default: sys.argv[1:])
     "The `biomass-kit` entry point: dispatch to a subcommand; kit errors become `error: ...` and exit code 2."
     argv = list(sys.argv[1:] if argv is None else argv)
+    # fastai's layers call torch.jit.script at import, which recent torch flags as deprecated: noise for a command's user
+    warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
     table, prog = {**COMMANDS, **GROUPS}, 'biomass-kit'
     if not argv or argv[0] in ('-h', '--help'): print(_usage(table, prog)); return 0
     if argv[0] == '--version': print(f"biomass-kit {biomass_kit.__version__}"); return 0
