@@ -583,8 +583,9 @@ def stage_train_kernel(metadata='kernel-metadata.json', # the training kernel's 
     if config:
         cfg = ExperimentConfig.from_json(config).to_dict()
         nb = set_config_cell(nb, cfg | {k: None for k in _MACHINE_PATHS}, code)
-        if cfg.get('weights') and not str(cfg['weights']).startswith('/kaggle/'):
-            print(f"note: weights={cfg['weights']!r} is a local path; on Kaggle use a path under /kaggle/input")
+        for key in ('weights', 'pseudo_csv'):   # files the run reads besides the competition's: Kaggle sees /kaggle/input only
+            if cfg.get(key) and not str(cfg[key]).startswith('/kaggle/'):
+                print(f"note: {key}={cfg[key]!r} is a local path; on Kaggle use a path under /kaggle/input (a dataset attached to the kernel)")
     out = Path(out or tempfile.mkdtemp(prefix='biomass-kit-train-'))
     meta['code_file'] = Path(meta['code_file']).name if Path(meta['code_file']).is_absolute() else meta['code_file']
     save_json(meta, out/'kernel-metadata.json')
