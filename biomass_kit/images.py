@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .core import InputError, atomic_write
+from .core import InputError, BiomassKitError, atomic_write
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'JPEG_FORMATS', 'POLICIES', 'as_size', 'to_rgb', 'load_image', 'ImageCache',
@@ -196,6 +196,8 @@ def image_to_chw(img:np.ndarray,          # HxWx3 uint8 view
                  out:np.ndarray=None      # a (3, H, W) array (float32, or uint8 without `normalize`) to write into
                 ) -> np.ndarray:
     "The view as a CHW array: float32 `(x/255 - mean)/std`, or uint8 when `normalize` is False."
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+        raise BiomassKitError(f"image_to_chw: expected an HxWx3 uint8 view, got {img.dtype} of shape {img.shape}")
     if out is None: out = np.empty((3, *img.shape[:2]), dtype=np.float32 if normalize else np.uint8)
     luts = _normalise_luts(tuple(map(float, mean)), tuple(map(float, std))) if normalize else None
     for c, channel in enumerate(cv2.split(img)): out[c] = cv2.LUT(channel, luts[c]) if normalize else channel
