@@ -46,11 +46,11 @@ __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLA
            'process_batch_size', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics', 'build_learner',
            'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks', 'curriculum_values',
            'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams', 'plot_learning_curves',
-           'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv', 'mean_baseline',
-           'input_normalization', 'train_fold', 'write_fold', 'new_run_dir', 'assign_folds', 'with_pseudo_rows',
-           'fold_plan', 'write_submission_files', 'summarize_run', 'check_run', 'train', 'shared_run_dir',
-           'write_tables', 'resume_config', 'probe_score', 'train_parser', 'train_main', 'ablation_markdown', 'ablate',
-           'ablate_main', 'demo_config', 'run_demo']
+           'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv', 'labelled_rows',
+           'mean_baseline', 'input_normalization', 'train_fold', 'write_fold', 'new_run_dir', 'assign_folds',
+           'with_pseudo_rows', 'fold_plan', 'write_submission_files', 'summarize_run', 'check_run', 'train',
+           'shared_run_dir', 'write_tables', 'resume_config', 'probe_score', 'train_parser', 'train_main',
+           'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
 
 # %% ../nbs/20_train.ipynb #e362363c
 def _csv_and_images(csv, image_dir, flag:str):
@@ -425,6 +425,10 @@ def write_csv(df:pd.DataFrame, path):
     with atomic_write(path, newline='') as f: df.to_csv(f, index=False)
     return Path(path)
 
+def labelled_rows(rows:pd.DataFrame) -> pd.DataFrame:
+    "`rows` without the `--pseudo-csv` photos (whose labels are predictions): what baselines are fitted on."
+    return rows[~rows['pseudo'].astype(bool)] if 'pseudo' in rows else rows
+
 def mean_baseline(y_train:np.ndarray, y_valid:np.ndarray) -> float:
     "The official metric of predicting the training mean for every validation photo."
     return weighted_r2(y_valid, np.tile(np.asarray(y_train, float).mean(0), (len(y_valid), 1)))
@@ -481,7 +485,7 @@ def write_fold(cfg:ExperimentConfig, s:FoldSetup, table:pd.DataFrame, folder:Pat
     snapshot, curriculum, stop = _cb(learn, 'snapshot'), _cb(learn, 'curriculum'), _cb(learn, 'early_stop')
     constraints = constraint_report(y, raw, repaired)
     metrics = dict(fold=fold, score=constraints['repaired']['weighted_r2'], score_raw=constraints['raw']['weighted_r2'],
-                   baseline_mean_prediction=mean_baseline(train_rows[list(TARGETS)].to_numpy(), y),
+                   baseline_mean_prediction=mean_baseline(labelled_rows(train_rows)[list(TARGETS)].to_numpy(), y),
                    validation=constraints['repaired'], epochs_run=len(history),
                    best_epoch=int(np.nanargmax(scores)) if np.isfinite(scores).any() else None,
                    stopped_early_at=stop.stopped_epoch if stop else None,
@@ -523,7 +527,7 @@ def assign_folds(cfg:ExperimentConfig, table:pd.DataFrame) -> pd.Series:
 PSEUDO_FOLD = -1  # the fold of `--pseudo-csv` photos: trained on in every fold, validated in none
 
 def with_pseudo_rows(cfg:ExperimentConfig, table:pd.DataFrame, folds:pd.Series) -> tuple:
-    "`table` and `folds` (`assign_folds` of the labelled photos) followed by the `--pseudo-csv` photos in `PSEUDO_FOLD`."
+    "`table` (with a `pseudo` flag) and `folds` (`assign_folds` of the labelled photos), the `--pseudo-csv` photos appended in `PSEUDO_FOLD`."
     if not cfg.pseudo_csv: return table, folds
     csv, image_dir = Path(cfg.pseudo_csv), _csv_and_images(train_csv_path(cfg), cfg.image_dir, '--train-csv')[1]
     if not csv.is_file(): raise InputError(f"--pseudo-csv {csv}: file not found")
@@ -531,7 +535,7 @@ def with_pseudo_rows(cfg:ExperimentConfig, table:pd.DataFrame, folds:pd.Series) 
     pseudo = _with_image_files(to_wide(long), image_dir, csv)
     labelled = sorted(set(pseudo.image_id) & set(table.image_id))
     if labelled: raise InputError(f"--pseudo-csv {csv}: {len(labelled)} photo(s) also in the training CSV, e.g. {labelled[0]}")
-    return (pd.concat([table, pseudo], ignore_index=True),
+    return (pd.concat([table.assign(pseudo=False), pseudo.assign(pseudo=True)], ignore_index=True),
             pd.concat([folds.reset_index(drop=True), pd.Series(PSEUDO_FOLD, index=range(len(pseudo)))], ignore_index=True))
 
 def fold_plan(cfg:ExperimentConfig, folds:pd.Series, run_dir:Path) -> list:
@@ -615,7 +619,7 @@ def train(cfg:ExperimentConfig,   # the run's configuration (to resume: the run'
     if resume_dir is None:
         run_dir = shared_run_dir(cfg)
         if main: cfg.to_json(run_dir/'config.json')
-    if main: write_tables(cfg, run_dir, table, folds, test)
+    if main: write_tables(cfg, run_dir, table, folds, test, resume=resume_dir is not None)
     plan, results = fold_plan(cfg, folds, run_dir), []
     for k, valid_idx, folder in plan:
         if resume_dir is not None and (folder/'fold_result.json').is_file(): results.append(load_json(folder/'fold_result.json'))
@@ -631,11 +635,16 @@ def shared_run_dir(cfg:ExperimentConfig, prefix:str='run') -> Path:
     torch.distributed.broadcast_object_list(box, src=0)
     return Path(box[0])
 
-def write_tables(cfg:ExperimentConfig, run_dir:Path, table:pd.DataFrame, folds:pd.Series, test:pd.DataFrame=None):
+def write_tables(cfg:ExperimentConfig, run_dir:Path, table:pd.DataFrame, folds:pd.Series, test:pd.DataFrame=None,
+                 resume:bool=False): # True: the run continues, and its training rows must be the ones it started with
     "`train_metadata.csv` (every training photo with its fold, and its split with `--n-folds 1`) and `test_metadata.csv`."
     train_meta = table.drop(columns='image_file').assign(fold=folds.to_numpy())
     if cfg.n_folds == 1: train_meta['split'] = np.where(folds.to_numpy() == cfg.val_fold, 'valid', 'train')
-    write_csv(train_meta, run_dir/'train_metadata.csv')
+    path = run_dir/'train_metadata.csv'
+    if resume and path.is_file() and path.read_text() != train_meta.to_csv(index=False):
+        raise InputError(f"--resume {run_dir}: the training rows differ from those the run started with ({path}); was "
+                         f"the training CSV or --pseudo-csv rewritten? Resume with the same files, or start a new run")
+    write_csv(train_meta, path)
     if test is not None: write_csv(test.drop(columns='image_file'), run_dir/'test_metadata.csv')
 
 RESUME_MAY_CHANGE = ('device', 'num_workers', 'cache_dir')  # runtime options; anything else would make a different run
