@@ -34,8 +34,11 @@ from biomass_kit.train import read_training_table, sample_table, biomass_dataloa
 
 SETTINGS = {'352px': dict(image_size=352, two_view=False), '1024px_per_half': dict(image_size=1024, two_view=True)}
 POLICIES = (ExperimentConfig().augmentation_policy, 'd4', 'gpu')   # the config's default first
-NAIVE_AUGMENTATION = {'default': 'default', 'd4': 'd4', 'gpu': 'default'}   # the CPU albumentations of each policy's naive counterpart
-REFERENCES = (*(f'naive_{a}' for a in dict.fromkeys(NAIVE_AUGMENTATION.values())), 'bound', 'full_decode', 'kit_decode')
+DEVICE_POLICIES = {'gpu': 'default'}   # policies that augment on the device -> the CPU albumentations of their naive counterpart
+def naive_augmentation(policy:str) -> str:
+    "The CPU albumentations of a policy's naive counterpart: its own, or for a device policy the CPU one of the same kinds."
+    return DEVICE_POLICIES.get(policy, policy)
+REFERENCES = (*(f'naive_{a}' for a in dict.fromkeys(map(naive_augmentation, POLICIES))), 'bound', 'full_decode', 'kit_decode')
 
 class NaivePhotos(torch.utils.data.Dataset):
     "The usual notebook Dataset: PIL decodes the whole JPEG and resizes, albumentations augments, NumPy normalises."
@@ -108,8 +111,9 @@ def cpu_total(loader_rate, to_float_rate) -> float:
 def summarise(ref:dict, kit:dict, policy:str) -> dict:
     "Ratios of one policy's kit figures to the references, on the loader (GPU run) and with the float batches (CPU run)."
     total = {k: cpu_total(kit[k], kit['to_float']) for k in ('cold', 'warm')}
-    naive = ref[f'naive_{NAIVE_AUGMENTATION[policy]}']
-    r = dict(images_per_sec=kit, cpu_only_images_per_sec=total, naive_augmentation=NAIVE_AUGMENTATION[policy],
+    naive = ref[f'naive_{naive_augmentation(policy)}']
+    r = dict(images_per_sec=kit, cpu_only_images_per_sec=total, naive_augmentation=naive_augmentation(policy),
+             augments_on_device=policy in DEVICE_POLICIES,
              naive_images_per_sec=naive, ceiling_vs_naive=ref['bound']/naive,
              cold_vs_naive=kit['cold']/naive, bound_vs_cold=ref['bound']/kit['cold'], warm_vs_naive=kit['warm']/naive,
              cpu_only=dict(cold_vs_naive=total['cold']/naive, bound_vs_cold=ref['bound']/total['cold'],

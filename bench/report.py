@@ -26,6 +26,7 @@ def image_rows(r) -> list:
                       f"warm **{p['warm_vs_naive']:.1f}×** naive (CPU-only run {cpu['cold_vs_naive']:.2f}×, {cpu['bound_vs_cold']:.2f}×, "
                       f"{cpu['warm_vs_naive']:.1f}×; ceiling of any decoding loader {p['ceiling_vs_naive']:.2f}× naive)")
             verdict = ', '.join(f"{what} {met(m[key])}" for what, key in (('cold', 'cold_vs_naive'), ('bound', 'bound_vs_cold'), ('warm', 'warm_vs_naive')))
+            if p.get('augments_on_device') and not r['machine']['gpu']: verdict += ' (CPU side only: the augmentation\'s GPU time is not measured)'
             out.append(row(f'1 image pipeline, {label}, policy {policy}', figure, IMAGE_TARGETS, verdict))
     return out
 
