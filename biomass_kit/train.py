@@ -69,11 +69,14 @@ def train_csv_path(cfg:ExperimentConfig) -> Path:
     "The training CSV of a run: `--train-csv`, or `train.csv` of the default data folder (`/kaggle/input/...` on Kaggle)."
     return Path(cfg.train_csv) if cfg.train_csv else default_data_dir()/'train.csv'
 
-def read_training_table(cfg:ExperimentConfig) -> pd.DataFrame:
-    "One row per training photo (`to_wide`) with `image_file`, the absolute path of the photo."
-    csv, image_dir = _csv_and_images(train_csv_path(cfg), cfg.image_dir, '--train-csv')
+def _labelled_table(cfg:ExperimentConfig, csv:Path, image_dir:Path) -> pd.DataFrame:
+    "One row per photo of a CSV in the train.csv layout, with `image_file` under `image_dir`."
     long = read_train_csv(csv, cfg.image_column, cfg.id_column, cfg.target_name_column, cfg.target_value_column)
     return _with_image_files(to_wide(long), image_dir, csv)
+
+def read_training_table(cfg:ExperimentConfig) -> pd.DataFrame:
+    "One row per training photo (`to_wide`) with `image_file`, the absolute path of the photo."
+    return _labelled_table(cfg, *_csv_and_images(train_csv_path(cfg), cfg.image_dir, '--train-csv'))
 
 def read_test_table(cfg:ExperimentConfig) -> pd.DataFrame:
     "One row per test photo (`image_id`, `image_path`, `image_file`) of `--test-csv`."
@@ -529,10 +532,9 @@ PSEUDO_FOLD = -1  # the fold of `--pseudo-csv` photos: trained on in every fold,
 def with_pseudo_rows(cfg:ExperimentConfig, table:pd.DataFrame, folds:pd.Series) -> tuple:
     "`table` (with a `pseudo` flag) and `folds` (`assign_folds` of the labelled photos), the `--pseudo-csv` photos appended in `PSEUDO_FOLD`."
     if not cfg.pseudo_csv: return table, folds
-    csv, image_dir = Path(cfg.pseudo_csv), _csv_and_images(train_csv_path(cfg), cfg.image_dir, '--train-csv')[1]
-    if not csv.is_file(): raise InputError(f"--pseudo-csv {csv}: file not found")
-    long = read_train_csv(csv, cfg.image_column, cfg.id_column, cfg.target_name_column, cfg.target_value_column)
-    pseudo = _with_image_files(to_wide(long), image_dir, csv)
+    image_dir = _csv_and_images(train_csv_path(cfg), cfg.image_dir, '--train-csv')[1]   # the training photos' folder
+    csv = _csv_and_images(cfg.pseudo_csv, image_dir, '--pseudo-csv')[0]
+    pseudo = _labelled_table(cfg, csv, image_dir)
     labelled = sorted(set(pseudo.image_id) & set(table.image_id))
     if labelled: raise InputError(f"--pseudo-csv {csv}: {len(labelled)} photo(s) also in the training CSV, e.g. {labelled[0]}")
     return (pd.concat([table.assign(pseudo=False), pseudo.assign(pseudo=True)], ignore_index=True),
