@@ -327,6 +327,10 @@ def _dataset_exists(api, ref:str) -> bool:
         if getattr(e.response, 'status_code', None) == 401: raise
         return False
 
+def _failed_uploads(text:str) -> list:
+    "Files the kaggle client reports as not uploaded (older clients print the line, newer ones raise it)."
+    return re.findall(r'Upload unsuccessful: ([^\n]+)', text)
+
 def push_dataset(folder,                  # folder with dataset-metadata.json and the files
                  notes:str='update',      # version notes (for a new version)
                  public:bool=False,       # make a new dataset public
@@ -336,12 +340,15 @@ def push_dataset(folder,                  # folder with dataset-metadata.json an
     meta = check_dataset_metadata(folder)
     check_no_secrets(folder)
     api, ref, log = kaggle_api(), meta['id'], io.StringIO()
-    with kaggle_errors(f"push dataset {ref}"), contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        exists = _dataset_exists(api, ref)
-        if exists: r = api.dataset_create_version(str(folder), notes, quiet=False, dir_mode=dir_mode)
-        else: r = api.dataset_create_new(str(folder), public=public, quiet=False, dir_mode=dir_mode)
-    failed = re.findall(r'Upload unsuccessful: (.+)', log.getvalue())
-    if failed: raise BiomassKitError(f"push dataset {ref}: the upload of {some(failed)} failed, so the new version "
+    try:
+        with kaggle_errors(f"push dataset {ref}"), contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            exists = _dataset_exists(api, ref)
+            if exists: r = api.dataset_create_version(str(folder), notes, quiet=False, dir_mode=dir_mode)
+            else: r = api.dataset_create_new(str(folder), public=public, quiet=False, dir_mode=dir_mode)
+    except BiomassKitError as e:  # newer clients raise on a failed upload instead of printing it
+        if not _failed_uploads(str(e)): raise
+        log.write(f"\n{e}")
+    if failed := _failed_uploads(log.getvalue()): raise BiomassKitError(f"push dataset {ref}: the upload of {some(failed)} failed, so the new version "
                                      "lacks them: push again")
     if r is None or r.error or (r.status or 'ok').lower() != 'ok':
         raise BiomassKitError(f"push dataset {ref}: Kaggle refused it: {getattr(r, 'error', None) or r}")
