@@ -1,20 +1,23 @@
-# The two commands of the README: `make demo` and `make test`. Both build .venv/ when it is missing.
+# The two commands of the README: `make demo` and `make test`. Both build .venv/ when it is missing, with the versions
+# of requirements-lock.txt; `make test-latest` runs the same tests on the newest versions, `make lock` refreshes the lock.
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.biomass-kit-installed
+LOCK := requirements-lock.txt
+LATEST := .venv-latest
 export NO_ALBUMENTATIONS_UPDATE := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test install export check-export nbtest bench readme clean-demo
+.PHONY: demo test test-latest latest-venv lock install export check-export nbtest bench readme clean-demo
 
-$(STAMP): pyproject.toml
+# Every version comes from the lock (pip constraints), torch included; the library itself asks for torch>=2.2.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	# torch is pinned here, for this venv only; the library itself asks for torch>=2.2.
-	$(BIN)/pip install -q torch==2.14.1 torchvision==0.29.1
-	$(BIN)/pip install -q -e '.[dev,kaggle,notebook]'
+	$(BIN)/python -m pip install -q -c $(LOCK) pip
+	$(BIN)/pip install -q -c $(LOCK) torch torchvision
+	$(BIN)/pip install -q -c $(LOCK) -e '.[dev,kaggle,notebook]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -31,6 +34,22 @@ nbtest: $(STAMP)
 	$(BIN)/python tools/run_nbtests.py
 
 test: check-export nbtest
+
+# The same tests on the newest versions the registry serves (its own venv, upgraded each time): drift shows up as
+# this target's report, not as a red main.
+latest-venv:
+	@test -x $(LATEST)/bin/python || $(PY) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install -q --upgrade pip
+	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager torch torchvision -e '.[dev,kaggle,notebook]'
+
+test-latest: latest-venv
+	$(LATEST)/bin/pip freeze --all --exclude-editable | diff $(LOCK) - | grep '^[<>] [^#]' || echo "the newest versions are the locked ones"
+	$(LATEST)/bin/python tools/run_nbtests.py
+
+# Refresh the lock from the newest versions, once `make test-latest` passes with them.
+lock: latest-venv
+	{ sed -n '/^#/p' $(LOCK); $(LATEST)/bin/pip freeze --all --exclude-editable; } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
+	@echo "$(LOCK) updated: run make test, then commit it"
 
 demo: $(STAMP)
 	$(BIN)/biomass-kit demo --out-dir demo_output

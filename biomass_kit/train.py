@@ -43,13 +43,13 @@ __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLA
            'read_test_table', 'Photo', 'TensorViews', 'ReadPhoto', 'PhotoViews', 'AugmentedViews', 'grams_title',
            'TargetGrams', 'Unshown', 'ToTensorOf', 'GpuAugment', 'BiomassDL', 'load_size', 'sample_table',
            'biomass_datablock', 'biomass_dataloaders', 'is_main_process', 'barrier', 'init_distributed',
-           'process_batch_size', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics', 'build_learner',
-           'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks', 'curriculum_values',
-           'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams', 'plot_learning_curves',
-           'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv', 'labelled_rows',
-           'mean_baseline', 'input_normalization', 'train_fold', 'write_fold', 'new_run_dir', 'assign_folds',
-           'with_pseudo_rows', 'fold_plan', 'write_submission_files', 'summarize_run', 'check_run', 'train',
-           'shared_run_dir', 'write_tables', 'resume_config', 'probe_score', 'train_parser', 'train_main',
+           'process_batch_size', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics', 'EpochLines',
+           'use_epoch_lines', 'build_learner', 'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks',
+           'curriculum_values', 'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams',
+           'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv',
+           'labelled_rows', 'mean_baseline', 'input_normalization', 'train_fold', 'write_fold', 'new_run_dir',
+           'assign_folds', 'with_pseudo_rows', 'fold_plan', 'write_submission_files', 'summarize_run', 'check_run',
+           'train', 'shared_run_dir', 'write_tables', 'resume_config', 'probe_score', 'train_parser', 'train_main',
            'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
 
 # %% ../nbs/20_train.ipynb #e362363c
@@ -267,6 +267,23 @@ from fastai.callback.training import GradientClip
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.channelslast import ChannelsLast
 from fastai.callback.schedule import ParamScheduler, combined_cos, fit_one_cycle
+from fastai.callback.progress import ProgressCallback
+from fastcore.imports import IN_NOTEBOOK
+
+class EpochLines(Callback):
+    "One printed line per epoch (every column of the progress table, with its name) in place of fastai's bars."
+    order = ProgressCallback.order
+    def before_fit(self): self.learn.logger = self.line
+    def line(self, log):
+        print('  '.join(f"{name} {value:.4f}" if isinstance(value, float) else f"{name} {value}"
+                        for name, value in zip(self.recorder.metric_names, log)), flush=True)
+
+def use_epoch_lines(learn, plain:bool=None): # plain: None = when standard output is neither a terminal nor Jupyter
+    "Swap fastai's progress bars for `EpochLines` where bars would only be redrawn into a log (CI, `> log`, Kaggle's log)."
+    if plain is None: plain = not IN_NOTEBOOK and not sys.stdout.isatty()
+    if plain and not any(isinstance(cb, EpochLines) for cb in learn.cbs):
+        learn.remove_cb(ProgressCallback).add_cb(EpochLines())
+    return learn
 
 def build_learner(cfg:ExperimentConfig, # the run's configuration
                   dls,                  # `biomass_dataloaders`
@@ -280,7 +297,7 @@ def build_learner(cfg:ExperimentConfig, # the run's configuration
     if dls.device.type == 'cuda':
         if cfg.mixed_precision: learn.add_cb(MixedPrecision())
         if cfg.channels_last and not cfg.two_view: learn.add_cb(ChannelsLast())
-    return learn
+    return use_epoch_lines(learn)
 
 def learning_rates(cfg:ExperimentConfig) -> np.ndarray:
     "Peak learning rate of each parameter group: the backbone's, then the heads'."
