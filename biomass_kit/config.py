@@ -47,7 +47,7 @@ class ExperimentConfig:
     two_view: bool = opt(False, "feed the left and right halves through one shared backbone", group='model')
     view_fusion: str = opt('concat', "how the two views' features are fused", ('concat', 'mean', 'attention'), group='model')
     head: str = opt('components', "components: predict green/dead/clover and derive the sums; direct: predict all five",
-                    ('components', 'direct'), group='model')
+                    ('components', 'direct', 'density'), group='model')
     target_transform: str = opt('log1p', "scaling of the targets during training (predictions are always grams)",
                                 ('none', 'standardize', 'log1p'), group='model')
     metadata_mode: str = opt('aux', "none; input: fuse metadata with image features; aux: predict metadata as auxiliary targets",
@@ -76,6 +76,15 @@ class ExperimentConfig:
     channels_last: bool = opt(True, "channels-last memory format on CUDA (not with --two-view)")
     augmentation_policy: str = opt('default', "training augmentation (gpu: flips, quarter-turns, rotation and lighting on the training device, for large images on a GPU)", ('default', 'd4', 'randaugment', 'none', 'gpu'))
     randaugment_magnitude: int = opt(9, "magnitude of the randaugment policy (0-10)")
+    # fine-tuning large pretrained backbones (nbs/24_finetune)
+    grad_checkpointing: bool = opt(False, "recompute the backbone's activations in the backward pass (timm set_grad_checkpointing): less memory, about a third more compute", group='fine-tuning')
+    grad_accum: int = opt(1, "batches whose gradients are summed before one optimizer step (effective batch: batch_size x grad_accum)", group='fine-tuning')
+    precision: str = opt('fp16', "autocast type of mixed precision on CUDA (bf16 needs an Ampere or newer GPU; a T4 or P100 takes fp16)", ('fp16', 'bf16', 'fp32'), group='fine-tuning')
+    drop_path: float = opt(0.0, "stochastic-depth rate of the backbone (timm drop_path_rate)", group='fine-tuning')
+    layer_decay: float = opt(0.0, "layer-wise learning-rate decay: the backbone's layer i below the top learns at backbone lr x decay^i (0: off)", group='fine-tuning')
+    warmup_epochs: float = opt(0.0, "epochs of learning-rate warm-up (0: the schedule's own: a quarter of the epochs with one_cycle, a twentieth with cosine)", group='fine-tuning')
+    freeze_epochs: int = opt(0, "first stage: the backbone is frozen (heads only) for this many epochs", group='fine-tuning')
+    unfreeze_blocks: int = opt(0, "second stage: train the backbone's last K blocks (0: all of it)", group='fine-tuning')
     # callbacks
     ema_decay: float = opt(0.999, "decay of the weights' exponential moving average (0: off)", group='callbacks')
     snapshot_count: int = opt(3, "average the top-K checkpoints at the end (0: off)", group='callbacks')
@@ -110,6 +119,7 @@ class ExperimentConfig:
         for name in ('metadata_dropout', 'freeze_fraction'):
             if not 0 <= getattr(self, name) <= 1: raise InputError(f"--{flag_name(name)} must be in [0, 1], got {getattr(self, name)}")
         if not 0 <= self.ema_decay < 1: raise InputError(f"--ema-decay must be in [0, 1), got {self.ema_decay}")
+        _check_finetune(self)
         return self
 
     def replace(self, **changes): # fields to change
@@ -133,6 +143,17 @@ class ExperimentConfig:
 
 # %% ../nbs/02_config.ipynb #f74c806c
 def flag_name(field_name:str) -> str: return field_name.replace('_', '-')
+
+# %% ../nbs/02_config.ipynb #62f54ced
+def _check_finetune(cfg:ExperimentConfig):
+    "Ranges of the fine-tuning options; the error names the flag."
+    for name in ('grad_accum',):
+        if getattr(cfg, name) < 1: raise InputError(f"--{flag_name(name)} must be at least 1, got {getattr(cfg, name)}")
+    for name in ('freeze_epochs', 'unfreeze_blocks', 'warmup_epochs'):
+        if getattr(cfg, name) < 0: raise InputError(f"--{flag_name(name)} must be at least 0, got {getattr(cfg, name)}")
+    if not 0 <= cfg.drop_path < 1: raise InputError(f"--drop-path must be in [0, 1), got {cfg.drop_path}")
+    if not 0 <= cfg.layer_decay <= 1: raise InputError(f"--layer-decay must be in [0, 1] (0: off), got {cfg.layer_decay}")
+    if cfg.warmup_epochs >= cfg.epochs: raise InputError(f"--warmup-epochs {cfg.warmup_epochs}: must be less than --epochs {cfg.epochs}")
 
 # %% ../nbs/02_config.ipynb #c6b7152e
 def _arg_type(f):

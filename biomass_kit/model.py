@@ -25,9 +25,10 @@ from .fusion import ViewFusion, MLPFusion, PerceiverFusion
 # %% auto #0
 __all__ = ['MODEL_OPTIONS', 'MODEL_FORMAT', 'preprocess_config', 'read_state_dict', 'load_backbone_weights', 'create_backbone',
            'feature_tokens', 'pooled_dim', 'backbone_groups', 'freeze_backbone', 'TargetTransform', 'check_targets',
-           'compose_targets', 'TargetHead', 'IntervalBins', 'BiomassModel', 'GramsOnly', 'model_options',
-           'metadata_dims', 'create_model', 'biomass_splitter', 'param_groups', 'save_model', 'load_model',
-           'parameter_counts', 'describe']
+           'compose_targets', 'TargetHead', 'IntervalBins', 'patch_tokens', 'patch_count', 'DensityHead',
+           'drop_path_kwargs', 'density_head', 'BiomassModel', 'GramsOnly', 'model_options', 'metadata_dims',
+           'create_model', 'biomass_splitter', 'param_groups', 'save_model', 'load_model', 'parameter_counts',
+           'describe']
 
 # %% ../nbs/10_model.ipynb #11d47aa5
 def _size_hw(image_size) -> tuple | None:
@@ -251,6 +252,50 @@ class IntervalBins(nn.Module):
     def forward(self, scaled): # (B, 5) -> (B, 5) int64 bin indices in 0..n_bins-1
         return (scaled[..., None] > self.edges).sum(-1)
 
+# %% ../nbs/10_model.ipynb #81bcdb81
+def patch_tokens(features:torch.Tensor, # `backbone.forward_features(x)`
+                 backbone:nn.Module     # the timm model that made them
+                ) -> torch.Tensor:
+    "(B, N, C) patch tokens: `feature_tokens` without a ViT's class and register tokens."
+    tokens = feature_tokens(features, backbone)
+    return tokens[:, getattr(backbone, 'num_prefix_tokens', 0):] if features.ndim == 3 else tokens
+
+def patch_count(backbone:nn.Module, # timm model (its `preprocess` input size)
+                n_views:int=1) -> int:
+    "Patch tokens per photo: the feature grid of the input size (timm's reduction of the last stage), times the views."
+    _, h, w = backbone.preprocess['input_size']
+    info = getattr(backbone, 'feature_info', None)
+    if info:
+        r = info[-1]['reduction']
+        return -(-h//r) * -(-w//r) * n_views
+    with torch.no_grad(): return patch_tokens(backbone.forward_features(torch.zeros(1, 3, h, w)), backbone).shape[1] * n_views
+
+class DensityHead(nn.Module):
+    "Patch tokens (B, N, C) -> 1x1 conv -> softplus -> grams per patch, summed: (B, 5) grams in `TARGETS` order."
+    def __init__(self, token_dim:int,  # width C of a token
+                 n_patches:int):       # patches per photo at the training size (for the starting bias)
+        super().__init__()
+        self.n_patches, self.conv = n_patches, nn.Linear(token_dim, len(TARGETS))
+
+    def forward(self, patches, transform:TargetTransform=None): # transform: unused (the head predicts grams)
+        return F.softplus(self.conv(patches).float()).sum(1)     # float32 even under autocast
+
+    @torch.no_grad()
+    def start_at(self, grams_mean, transform:TargetTransform=None): # (5,) training mean in grams
+        "Each patch starts at its share of the mean photo."
+        self.conv.bias.copy_(_softplus_inv((grams_mean/self.n_patches).clamp_min(1e-6)))
+
+def drop_path_kwargs(options:dict) -> dict:
+    "`timm.create_model` arguments of the options' stochastic depth (none at 0, which every model accepts)."
+    return {'drop_path_rate': options['drop_path']} if options.get('drop_path') else {}
+
+def density_head(model, options:dict, token_dim:int) -> DensityHead:
+    "The `DensityHead` of a `BiomassModel` under construction; an error for options it cannot combine with."
+    if model.fusion is not None:
+        raise InputError("--head density reads the patch tokens: it takes no metadata input or Perceiver "
+                         "(use --metadata-mode none or aux, --fusion-type mlp)")
+    return DensityHead(token_dim, patch_count(model.backbone, model.n_views))
+
 # %% ../nbs/10_model.ipynb #354f8987
 class BiomassModel(nn.Module):
     "timm backbone + optional two-view and metadata fusion + heads; `forward` -> {'grams': (B, 5), ...}."
@@ -263,7 +308,7 @@ class BiomassModel(nn.Module):
         n_meta = o.get('n_metadata_features', 0) if self.metadata_mode == 'input' else 0
         if self.metadata_mode == 'input' and not n_meta:
             raise InputError("--metadata-mode input: the model needs the metadata encoder's sizes (n_metadata_features)")
-        self.backbone = create_backbone(o['model'], o['pretrained'], o['weights'], o['image_size'])
+        self.backbone = create_backbone(o['model'], o['pretrained'], o['weights'], o['image_size'], **drop_path_kwargs(o))
         freeze_backbone(self.backbone, o['freeze_fraction'])
         self.preprocess = {**self.backbone.preprocess, 'two_view': bool(o['two_view'])}
         dim, token_dim = pooled_dim(self.backbone), self.backbone.num_features
@@ -281,7 +326,7 @@ class BiomassModel(nn.Module):
         self.register_buffer('metadata_fallback', torch.as_tensor(fallback, dtype=torch.float32).reshape(n_meta))
         self.dropout = nn.Dropout(o['drop_rate'])
         self.target_transform = TargetTransform(o['target_transform'])
-        self.head = TargetHead(dim, o['head'])
+        self.head = density_head(self, o, token_dim) if o['head'] == 'density' else TargetHead(dim, o['head'])
         n_bins = o['interval_bins']
         self.bins = IntervalBins(n_bins) if n_bins else None
         self.bin_head = nn.Linear(dim, len(TARGETS)*n_bins) if n_bins else None
@@ -331,6 +376,29 @@ def metadata_or_fallback(self:BiomassModel, metadata, batch_size:int):
         metadata = torch.where(drop, fallback, metadata)
     return metadata
 
+# %% ../nbs/10_model.ipynb #3879c4bc
+@patch
+def side_outputs(self:BiomassModel, h): # (B, D) pooled features after dropout
+    "Interval-bin logits and metadata auxiliary outputs of the pooled features (those the model has)."
+    out = {}
+    if self.bin_head is not None: out['bins'] = self.bin_head(h).reshape(h.shape[0], len(TARGETS), -1)
+    if self.aux_numeric_head is not None: out['aux_numeric'] = self.aux_numeric_head(h)
+    for name, head in (self.aux_class_heads or {}).items(): out[f'aux_class_{name}'] = head(h)
+    return out
+
+@patch
+def density_forward(self:BiomassModel, image):
+    "`forward` of `--head density`: grams summed over the patches of every view; side outputs from the pooled features."
+    x = self.split_views(image)
+    f = self.backbone.forward_features(x)
+    patches = patch_tokens(f, self.backbone)
+    B = x.shape[0] // self.n_views
+    out = {'grams': self.head(patches.reshape(B, -1, patches.shape[-1]))}
+    if self.bin_head is None and self.aux_numeric_head is None and self.aux_class_heads is None: return out
+    pooled = self.backbone.forward_head(f, pre_logits=True)
+    if self.view_fusion is not None: pooled = self.view_fusion(pooled.reshape(B, self.n_views, -1))
+    return {**out, **self.side_outputs(self.dropout(pooled))}
+
 # %% ../nbs/10_model.ipynb #a4ca7075
 @patch
 @torch.no_grad()
@@ -346,16 +414,13 @@ def fit_targets(self:BiomassModel, y): # (N, 5) training targets in grams (array
 def forward(self:BiomassModel, image, # (B, C, H, W); two views: (B, 2, C, H, W) or (B, C, H, 2W)
              metadata=None):           # (B, F) metadata features (metadata_mode='input'); None: the fallback
     "{'grams': (B, 5) non-negative grams in TARGETS order, 'bins': (B, 5, K) logits, 'aux_numeric', 'aux_class_<name>'}."
+    if self.options['head'] == 'density': return self.density_forward(image)
     pooled, tokens = self.encode(image)
     if self.fusion is not None:
         meta = self.metadata_or_fallback(metadata, pooled.shape[0]) if self.fusion.n_metadata else None
         pooled = self.fusion(pooled, tokens, meta)
     h = self.dropout(pooled)
-    out = {'grams': self.head(h, self.target_transform)}
-    if self.bin_head is not None: out['bins'] = self.bin_head(h).reshape(h.shape[0], len(TARGETS), -1)
-    if self.aux_numeric_head is not None: out['aux_numeric'] = self.aux_numeric_head(h)
-    for name, head in (self.aux_class_heads or {}).items(): out[f'aux_class_{name}'] = head(h)
-    return out
+    return {'grams': self.head(h, self.target_transform), **self.side_outputs(h)}
 
 @patch(as_prop=True)
 def takes_metadata(self:BiomassModel) -> bool:
@@ -373,7 +438,7 @@ class GramsOnly(nn.Module):
 # %% ../nbs/10_model.ipynb #b067cf13
 MODEL_OPTIONS = ('model', 'pretrained', 'weights', 'image_size', 'two_view', 'view_fusion', 'head', 'target_transform',
                  'metadata_mode', 'fusion_type', 'perceiver_latents', 'perceiver_layers', 'perceiver_heads',
-                 'metadata_dropout', 'interval_bins', 'freeze_fraction', 'drop_rate')
+                 'metadata_dropout', 'interval_bins', 'freeze_fraction', 'drop_rate', 'drop_path')
 
 def model_options(cfg=None,        # `ExperimentConfig`, dict of its fields, or None (the defaults)
                   **overrides):    # fields to change
@@ -455,7 +520,7 @@ def load_model(path,               # a file written by `save_model`
     if not header or header.get('format') != MODEL_FORMAT: raise InputError(f"{path}: not a biomass_kit model file (save_model writes them)")
     if header['targets'] != list(TARGETS): raise InputError(f"{path}: saved for targets {header['targets']}, expected {list(TARGETS)}")
     opts = header['options']
-    arch = model_options({k: opts[k] for k in MODEL_OPTIONS}, pretrained=False, weights=None)
+    arch = model_options({k: opts[k] for k in MODEL_OPTIONS if k in opts}, pretrained=False, weights=None)  # older files lack newer options
     model = BiomassModel({**opts, **arch})
     try: model.load_state_dict(sd)
     except RuntimeError as e: raise InputError(f"{path}: weights do not fit the saved options: {str(e)[:500]}") from None
