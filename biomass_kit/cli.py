@@ -22,6 +22,7 @@ COMMANDS = {
     'folds':            ('data', 'folds_cmd', "write one row per image with its cross-validation fold"),
     'train':            ('train', 'train_main', "train a model (flags from ExperimentConfig); writes a run folder"),
     'ablate':           ('train', 'ablate_main', "train the full config and its ablations; a table of scores"),
+    'recipes':          ('finetune', 'recipes_cmd', "the named recipes of the top solutions (train --recipe NAME), estimated T4 memory and time"),
     'search':           ('search', 'search_cmd', "Monte-Carlo tree search over experiment configurations"),
     'predict':          ('infer', 'predict_cmd', "predict test images with run folders or an exported model"),
     'stack':            ('ensemble', 'stack_cmd', "fit per-target meta-learners on out-of-fold predictions"),

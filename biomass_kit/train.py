@@ -34,6 +34,7 @@ from .metrics import weighted_r2, weighted_r2_rows, regression_report
 from .constraints import repair, constraint_report
 from .submission import predictions_to_submission, write_submission
 from .model import create_model, biomass_splitter, save_model, load_model
+from .finetune import setup_finetune, group_learning_rates, warmup_fraction, recipe_config
 from .losses import BiomassLoss
 from .callbacks import (WeightedSamplingDL, ResumableLearner, EMACallback, SnapshotCallback, CurriculumCallback,
                                    HistoryCallback, EarlyStopCallback, CheckpointCallback, DistributedCallback, plain_batch)
@@ -295,9 +296,8 @@ def build_learner(cfg:ExperimentConfig, # the run's configuration
                              splitter=biomass_splitter, metrics=biomass_metrics(), cbs=list(cbs), path=path, model_dir='.')
     if cfg.grad_clip > 0: learn.add_cb(GradientClip(cfg.grad_clip))
     if dls.device.type == 'cuda':
-        if cfg.mixed_precision: learn.add_cb(MixedPrecision())
         if cfg.channels_last and not cfg.two_view: learn.add_cb(ChannelsLast())
-    return use_epoch_lines(learn)
+    return use_epoch_lines(setup_finetune(learn, cfg))   # mixed precision (--precision) and the other fine-tuning options
 
 def learning_rates(cfg:ExperimentConfig) -> np.ndarray:
     "Peak learning rate of each parameter group: the backbone's, then the heads'."
@@ -305,9 +305,9 @@ def learning_rates(cfg:ExperimentConfig) -> np.ndarray:
 
 def fit_schedule(learn, cfg:ExperimentConfig):
     "Train for `cfg.epochs` with the one-cycle or the cosine schedule (5% warm-up, then cosine to 1e-5 of the peak)."
-    lrs = learning_rates(cfg)
-    if cfg.schedule == 'one_cycle': return learn.fit_one_cycle(cfg.epochs, lr_max=lrs)
-    return learn.fit(cfg.epochs, lr=lrs, cbs=ParamScheduler({'lr': combined_cos(0.05, lrs/25, lrs, lrs*1e-5)}))
+    lrs, warmup = group_learning_rates(learn.model, cfg, learning_rates(cfg)), warmup_fraction(cfg)  # per group with --layer-decay
+    if cfg.schedule == 'one_cycle': return learn.fit_one_cycle(cfg.epochs, lr_max=lrs, pct_start=warmup or 0.25)
+    return learn.fit(cfg.epochs, lr=lrs, cbs=ParamScheduler({'lr': combined_cos(warmup or 0.05, lrs/25, lrs, lrs*1e-5)}))
 
 class WandbConfigByInit(Callback):
     "Let fastai's `WandbCallback` skip logging the Learner's arguments (with fastcore 2.x its formatting fails on plain numbers); `wandb.init` already has the whole `ExperimentConfig`."
@@ -702,6 +702,7 @@ def train_parser(prog:str='biomass-kit train', description:str=None) -> argparse
                                 "and write a run folder run-YYYYMMDD-HHMMSS/ under --output-dir.")
     p.add_argument('--config', metavar='FILE', help="config.json to start from (a run folder's re-makes the run); flags override it")
     p.add_argument('--resume', metavar='RUN_DIR', help="continue an interrupted run folder with its saved configuration")
+    p.add_argument('--recipe', metavar='NAME', help="start from a named recipe (`biomass-kit recipes` lists them); flags override it")
     return add_config_arguments(p)
 
 def _given(args:dict) -> dict:
@@ -721,10 +722,12 @@ def train_main(argv:list=None) -> int: # arguments after `biomass-kit train`
     "`biomass-kit train`: parse the flags, train, print the run folder and its score."
     args = vars(train_parser().parse_args(argv))
     given = _given(args)
+    if args['recipe'] and (args['config'] or args['resume']): raise InputError("--recipe starts a new run: leave out --config and --resume")
     if args['resume']:
         if args['config']: raise InputError("--resume uses the run's own config.json; leave out --config")
         cfg = resume_config(args['resume'], given)
         run_dir = train(cfg, resume_dir=args['resume'])
+    elif args['recipe']: run_dir = train(recipe_config(args['recipe']).replace(**given))
     else: run_dir = train(config_from_args(given, args['config']))
     if is_main_process(): _print_result(run_dir)
     return 0
