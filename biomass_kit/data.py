@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from fastcore.script import call_parse
 
 from . import spec
-from .core import BiomassKitError, InputError, atomic_write, load_json, save_json
+from .core import BiomassKitError, InputError, atomic_write, check_output, load_json, save_json
 from .spec import (
     TARGETS, DATE_COLUMN, NUMERIC_METADATA, CATEGORICAL_METADATA, METADATA_COLUMNS, TRAIN_COLUMNS, TEST_COLUMNS,
     SUBMISSION_COLUMNS, make_sample_id, split_sample_id, image_id_from_path)
@@ -400,6 +400,7 @@ def folds_cmd(train_csv:str=None,              # the long train.csv
               seed:int=42):                    # seed of the fold assignment
     "Assign each training image to a cross-validation fold, grouped and stratified on the binned Dry_Total_g."
     if not train_csv: raise InputError("--train-csv is required")
+    check_output(out, '--out')
     wide = to_wide(read_train_csv(train_csv))
     wide['fold'] = make_folds(wide, n_folds, group_column or None, seed)
     with atomic_write(out, 'w', newline='') as f: wide[['image_id', 'image_path', 'fold']].to_csv(f, index=False)

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastcore.script import call_parse
 import biomass_kit
 from .core import (
-    BiomassKitError, InputError, COMPETITION_SLUG, atomic_write, save_json, load_json, on_kaggle, default_data_dir,
+    BiomassKitError, InputError, COMPETITION_SLUG, atomic_write, check_output, save_json, load_json, on_kaggle, default_data_dir,
     default_output_dir)
 from .submission import some
 
@@ -295,7 +295,7 @@ def build_lib(out,                                # dataset folder to write
               python_version:str=KAGGLE_PYTHON    # Kaggle's Python version, for --extra downloads
              ) -> Path:
     "Write the utility dataset: the biomass_kit wheel, optional extra wheels and `dataset-metadata.json`."
-    out = Path(out)
+    out = check_output(out, '--out', 'dir')
     wheel = build_wheel(src, out)
     extras = fetch_extra_wheels(list(extra), out, python_version)
     ref = f"{kaggle_username(user)}/{slug}"
