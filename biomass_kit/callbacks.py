@@ -368,7 +368,12 @@ class CheckpointCallback(Callback):
 
     def before_fit(self):
         self.run = is_training_fit(self.learn)
-        if self.run and self.resume and self.file.exists(): self.restore(load_checkpoint(self.file))
+        if not (self.run and self.resume): return
+        found = self.file.exists()
+        if found: self.restore(load_checkpoint(self.file))
+        if rank_distrib() == 0:
+            print(f"{self.file}: resuming at epoch {self.learn.resume_epoch + 1} of {self.n_epoch}" if found
+                  else f"{self.file}: no checkpoint yet; starting at epoch 1 of {self.n_epoch}")
 
     def after_epoch(self):
         state = self.state()

@@ -25,7 +25,7 @@ from fastai.vision.augment import aug_transforms
 from fastai.learner import Metric
 from fastai.callback.core import Callback
 
-from .core import InputError, BiomassKitError, atomic_path, atomic_write, save_json, load_json, set_seed, get_device, default_data_dir, check_output
+from .core import InputError, BiomassKitError, atomic_path, atomic_write, save_json, load_json, set_seed, get_device, default_data_dir, check_output, check_input_file
 from .spec import TARGETS, COMPONENTS, RULES
 from .config import ExperimentConfig
 from .data import read_train_csv, read_test_csv, to_wide, MetadataEncoder, make_folds
@@ -51,13 +51,13 @@ __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLA
            'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv', 'labelled_rows',
            'mean_baseline', 'input_normalization', 'train_fold', 'write_fold', 'new_run_dir', 'assign_folds',
            'with_pseudo_rows', 'fold_plan', 'check_photos', 'failed_run_marked', 'write_submission_files',
-           'summarize_run', 'check_run', 'train', 'shared_run_dir', 'write_tables', 'resume_config', 'probe_score',
-           'train_parser', 'train_main', 'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
+           'summarize_run', 'check_run', 'train', 'shared_run_dir', 'write_tables', 'resumable_run', 'resume_config',
+           'probe_score', 'train_parser', 'train_main', 'ablation_markdown', 'ablate', 'ablate_main', 'demo_config',
+           'run_demo']
 
 # %% ../nbs/20_train.ipynb #e362363c
 def _csv_and_images(csv, image_dir, flag:str):
-    csv = Path(csv)
-    if not csv.is_file(): raise InputError(f"{flag} {csv}: file not found")
+    csv = check_input_file(csv, flag)
     return csv, Path(image_dir) if image_dir else csv.parent
 
 def _with_image_files(wide:pd.DataFrame, image_dir:Path, csv:Path) -> pd.DataFrame:
@@ -633,9 +633,7 @@ def train(cfg:ExperimentConfig,   # the run's configuration (to resume: the run'
     "Train every fold of a run and write the run folder; returns its path."
     t0 = time.time()
     check_output(cfg.output_dir, '--output-dir', 'dir')
-    if resume_dir is not None:
-        run_dir = Path(resume_dir)
-        if not (run_dir/'config.json').is_file(): raise InputError(f"--resume {run_dir}: no config.json there (not a run folder)")
+    if resume_dir is not None: run_dir = resumable_run(resume_dir)
     table = read_training_table(cfg)                         # check the inputs before making a folder
     test = read_test_table(cfg) if cfg.test_csv else None
     table, folds = with_pseudo_rows(cfg, table, assign_folds(cfg, table))
@@ -675,12 +673,18 @@ def write_tables(cfg:ExperimentConfig, run_dir:Path, table:pd.DataFrame, folds:p
     write_csv(train_meta, path)
     if test is not None: write_csv(test.drop(columns='image_file'), run_dir/'test_metadata.csv')
 
+def resumable_run(run_dir) -> Path:
+    "`run_dir` if it is a run folder `--resume` can continue; otherwise one `InputError` saying what it is."
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir(): raise InputError(f"--resume {run_dir}: folder not found")
+    if not (run_dir/'config.json').is_file(): raise InputError(f"--resume {run_dir}: no config.json there (not a run folder)")
+    return run_dir
+
 RESUME_MAY_CHANGE = ('device', 'num_workers', 'cache_dir')  # runtime options; anything else would make a different run
 
 def resume_config(run_dir, given:dict) -> ExperimentConfig:
     "The saved configuration of `run_dir`, with only the runtime flags allowed on resume applied."
-    cfg_path = Path(run_dir)/'config.json'
-    if not cfg_path.is_file(): raise InputError(f"--resume {run_dir}: no config.json there (not a run folder)")
+    cfg_path = resumable_run(run_dir)/'config.json'
     bad = sorted(set(given) - set(RESUME_MAY_CHANGE))
     if bad: raise InputError(f"--resume continues the saved configuration; {', '.join('--' + b.replace('_', '-') for b in bad)} cannot change it")
     return ExperimentConfig.from_json(cfg_path).replace(**given)
