@@ -161,7 +161,7 @@ def checked_config_dict(d,                  # what a config file holds
                         cls=None) -> dict:   # config dataclass (default: `ExperimentConfig`)
     "`d` as keyword arguments of `cls`, float fields as floats; anything but a JSON object of valid values is an error naming `source` and the key."
     cls = cls or ExperimentConfig
-    if not isinstance(d, dict): raise InputError(f"{source}: expected a JSON object of configuration options, got a {type(d).__name__}")
+    if not isinstance(d, dict): raise InputError(f"{source}: expected a JSON object of configuration options, got {json.dumps(d)[:60]}")
     known = {f.name: f for f in fields(cls)}
     unknown = set(d) - set(known)
     if unknown: raise InputError(f"{source}: unknown configuration option(s): {', '.join(sorted(unknown))}")

@@ -38,6 +38,9 @@ def model_dirs(run_dir) -> list[Path]: # a run folder, or one `fold-XX/` folder 
         if (folder/FAILED_RUN_FILE).is_file():
             raise InputError(f"--run-dir {run_dir}: {folder} is a failed run ({load_json(folder/FAILED_RUN_FILE).get('error')}); "
                              f"continue it with `biomass-kit train --resume {folder}`, or delete it")
+    if (run_dir/'config.json').is_file() and not (run_dir/'run_summary.json').is_file():   # killed before its end
+        raise InputError(f"--run-dir {run_dir}: an unfinished run (no run_summary.json); continue it with "
+                         f"`biomass-kit train --resume {run_dir}`, or give one of its finished fold-XX/ folders")
     folds = sorted(d for d in run_dir.glob('fold-*') if (d/MODEL_FILE).is_file())
     if folds: return folds
     if (run_dir/MODEL_FILE).is_file(): return [run_dir]

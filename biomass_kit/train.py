@@ -676,6 +676,7 @@ def write_tables(cfg:ExperimentConfig, run_dir:Path, table:pd.DataFrame, folds:p
 def resumable_run(run_dir) -> Path:
     "`run_dir` if it is a run folder `--resume` can continue; otherwise one `InputError` saying what it is."
     run_dir = Path(run_dir)
+    if run_dir.is_file(): raise InputError(f"--resume {run_dir}: is a file; expected a run folder")
     if not run_dir.is_dir(): raise InputError(f"--resume {run_dir}: folder not found")
     if not (run_dir/'config.json').is_file(): raise InputError(f"--resume {run_dir}: no config.json there (not a run folder)")
     return run_dir
