@@ -321,7 +321,6 @@ def build_lib(out,                                # dataset folder to write
         out.mkdir(exist_ok=True)
         for old in out.glob('biomass_kit-*.whl'): old.unlink()
         for f in built: os.replace(f, out/f.name)
-    check_dataset_metadata(out)
     names = [f.name for f in built]
     print(f"built {out}: {names[0]}{' + ' + ' '.join(names[1:-1]) if len(names) > 2 else ''} (dataset {ref})")
     return out
@@ -346,6 +345,7 @@ def _build_lib_files(stage:Path, ref:str, src, extra, python_version:str) -> lis
             "`--no-deps`: Kaggle's image already has torch, timm, fastai and albumentations.")
     meta = save_json(dataset_metadata(ref, 'biomass-kit library', 'The biomass_kit wheel for offline Kaggle notebooks',
                                       desc, 'apache-2.0'), stage/'dataset-metadata.json')
+    check_dataset_metadata(stage)
     return [wheel, *extras, meta]
 
 @call_parse
