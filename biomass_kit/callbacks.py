@@ -29,8 +29,8 @@ from .core import InputError, BiomassKitError, atomic_path, atomic_write, save_j
 __all__ = ['ResumableLearner', 'is_training_fit', 'unwrap_model', 'epoch_metrics', 'plain_batch', 'evaluate',
            'WeightedSamplingDL', 'EMACallback', 'average_state_dicts', 'has_batchnorm', 'recalibrate_bn',
            'validated_model', 'SnapshotCallback', 'curriculum_width', 'curriculum_weights', 'CurriculumCallback',
-           'HistoryCallback', 'EarlyStopCallback', 'get_rng_state', 'set_rng_state', 'plain', 'CheckpointCallback',
-           'load_checkpoint', 'DistributedCallback']
+           'HistoryCallback', 'EarlyStopCallback', 'NonFiniteLossError', 'FiniteLossCallback', 'get_rng_state',
+           'set_rng_state', 'plain', 'CheckpointCallback', 'load_checkpoint', 'DistributedCallback']
 
 # %% ../nbs/21_callbacks.ipynb #d09dc680
 class ResumableLearner(Learner):
@@ -313,6 +313,20 @@ class EarlyStopCallback(Callback):
             self.stopped_epoch = self.epoch
             raise CancelFitException()
 
+# %% ../nbs/21_callbacks.ipynb #5c875712
+class NonFiniteLossError(BiomassKitError):
+    "The training loss became NaN or infinite. (Its text stays its own when fastai prefixes the callback's name to `args`.)"
+    def __init__(self, msg:str): super().__init__(msg); self.msg = msg
+    def __str__(self): return self.msg
+
+class FiniteLossCallback(Callback):
+    "Stop training at the first batch whose training loss is NaN or infinite, with a `NonFiniteLossError` saying so."
+    order = 0
+    def after_loss(self):
+        if self.training and not torch.isfinite(self.learn.loss).all():
+            raise NonFiniteLossError(f"the training loss is {self.learn.loss.detach().float().mean().item()} at epoch {self.epoch + 1}, "
+                                     f"batch {self.iter + 1}: training stopped (try a lower --lr, or --no-mixed-precision; check the targets)")
+
 # %% ../nbs/21_callbacks.ipynb #1bcd92bd
 def get_rng_state() -> dict:
     "The state of every random generator training uses, as tensors and plain containers."
@@ -354,7 +368,12 @@ class CheckpointCallback(Callback):
 
     def before_fit(self):
         self.run = is_training_fit(self.learn)
-        if self.run and self.resume and self.file.exists(): self.restore(load_checkpoint(self.file))
+        if not (self.run and self.resume): return
+        found = self.file.exists()
+        if found: self.restore(load_checkpoint(self.file))
+        if rank_distrib() == 0:
+            print(f"{self.file}: resuming at epoch {self.learn.resume_epoch + 1} of {self.n_epoch}" if found
+                  else f"{self.file}: no checkpoint yet; starting at epoch 1 of {self.n_epoch}")
 
     def after_epoch(self):
         state = self.state()

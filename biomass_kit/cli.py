@@ -12,7 +12,7 @@ from .core import BiomassKitError
 import biomass_kit
 
 # %% auto #0
-__all__ = ['COMMANDS', 'GROUPS', 'run_command', 'main']
+__all__ = ['COMMANDS', 'GROUPS', 'command_parser', 'run_command', 'main']
 
 # %% ../nbs/50_cli.ipynb #bc92fcdb
 # name -> (module, function, one-line summary). Functions named `*_main` take the argument list themselves.
@@ -46,11 +46,18 @@ def _usage(table:dict, prog:str) -> str:
     rows = '\n'.join(f"  {k:<{width}}  {v[-1]}" for k, v in table.items())
     return f"usage: {prog} COMMAND [--help] ...\n\ncommands:\n{rows}\n"
 
+def command_parser(func, prog:str):
+    "fastcore's `anno_parser` of `func`, without the '(default: True)' it appends to `--no-x` flags (the flag itself is off by default)."
+    p = anno_parser(func, prog=prog)
+    for a in p._actions:
+        if a.option_strings and a.option_strings[-1].startswith('--no-') and a.help: a.help = a.help.removesuffix(' (default: True)')
+    return p
+
 def run_command(func, argv:list, prog:str):
     "Parse `argv` for `func` (a docments function, or a `*_main(argv)` function) and call it; returns an exit code."
     if getattr(func, '__name__', '').endswith('_main'): res = func(argv)
     else:
-        args = vars(anno_parser(func, prog=prog).parse_args(argv))
+        args = vars(command_parser(func, prog).parse_args(argv))
         args.pop('pdb', None); args.pop('xtra', None)
         res = func(**args)
     return res if isinstance(res, int) and not isinstance(res, bool) else 0

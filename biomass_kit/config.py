@@ -6,13 +6,14 @@ Docs: https://biomass-kit.github.io/biomass_kit/config.html.md"""
 
 # %% ../nbs/02_config.ipynb #60a4e8c7
 from __future__ import annotations
-import argparse, dataclasses, json
+import argparse, dataclasses, json, math
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from .core import InputError, save_json, load_json
 
 # %% auto #0
-__all__ = ['opt', 'ExperimentConfig', 'flag_name', 'add_config_arguments', 'config_from_args']
+__all__ = ['opt', 'ExperimentConfig', 'flag_name', 'field_problem', 'checked_config_dict', 'add_config_arguments',
+           'config_from_args']
 
 # %% ../nbs/02_config.ipynb #9cba5c59
 def opt(default,               # the field's default value
@@ -109,6 +110,8 @@ class ExperimentConfig:
 
     def validate(self):
         "Check every field against its choices and basic ranges; the error names the flag."
+        nonfinite = [f.name for f in fields(self) if isinstance(getattr(self, f.name), float) and not math.isfinite(getattr(self, f.name))]
+        if nonfinite: raise InputError(f"--{flag_name(nonfinite[0])} {getattr(self, nonfinite[0])}: expected a finite number")
         for f in fields(self):
             v, ch = getattr(self, f.name), f.metadata.get('choices')
             if ch and v not in ch: raise InputError(f"--{flag_name(f.name)} {v!r}: expected one of {', '.join(map(str, ch))}")
@@ -133,10 +136,10 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, d:dict, source:str='config'): # field values, and where they came from (for errors)
-        "Build from a dict; unknown keys are an error naming `source`."
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown: raise InputError(f"{source}: unknown configuration option(s): {', '.join(sorted(unknown))}")
-        return cls(**d)
+        "Build from a dict; unknown keys, wrong types and bad values are errors naming `source` (see `checked_config_dict`)."
+        d = checked_config_dict(d, source, cls)
+        try: return cls(**d)
+        except InputError as e: raise InputError(f"{source}: {e}") from None
 
     @classmethod
     def from_json(cls, path): return cls.from_dict(load_json(path), source=str(path))
@@ -144,7 +147,7 @@ class ExperimentConfig:
 # %% ../nbs/02_config.ipynb #f74c806c
 def flag_name(field_name:str) -> str: return field_name.replace('_', '-')
 
-# %% ../nbs/02_config.ipynb #62f54ced
+# %% ../nbs/02_config.ipynb #931fd856
 def _check_finetune(cfg:ExperimentConfig):
     "Ranges of the fine-tuning options; the error names the flag."
     for name in ('grad_accum',):
@@ -155,11 +158,39 @@ def _check_finetune(cfg:ExperimentConfig):
     if not 0 <= cfg.layer_decay <= 1: raise InputError(f"--layer-decay must be in [0, 1] (0: off), got {cfg.layer_decay}")
     if cfg.warmup_epochs >= cfg.epochs: raise InputError(f"--warmup-epochs {cfg.warmup_epochs}: must be less than --epochs {cfg.epochs}")
 
-# %% ../nbs/02_config.ipynb #c6b7152e
+# %% ../nbs/02_config.ipynb #f61ce8aa
 def _arg_type(f):
     t = f.type if isinstance(f.type, type) else {'int': int, 'float': float, 'str': str, 'bool': bool}[f.type]
     return t
 
+_JSON_KIND = {bool: 'true or false', int: 'a whole number', float: 'a number', str: 'a string'}
+
+def field_problem(f,   # a field of the config dataclass
+                  v):  # the value read for it
+    "What is wrong with `v` as the value of field `f` (type, null, finiteness, choices), or None if nothing is."
+    t = _arg_type(f)
+    if v is None: return None if f.default is None else "expected a value, got null"
+    ok = isinstance(v, t) and not (t is int and isinstance(v, bool)) or (t is float and type(v) is int)
+    if not ok: return f"expected {_JSON_KIND[t]}, got {json.dumps(v)}"
+    if t is float and not math.isfinite(v): return f"expected a finite number, got {v}"
+    ch = f.metadata.get('choices')
+    if ch and v not in ch: return f"expected one of {', '.join(map(str, ch))}, got {json.dumps(v)}"
+    return None
+
+def checked_config_dict(d,                  # what a config file holds
+                        source:str='config', # where it came from, for errors
+                        cls=None) -> dict:   # config dataclass (default: `ExperimentConfig`)
+    "`d` as keyword arguments of `cls`, float fields as floats; anything but a JSON object of valid values is an error naming `source` and the key."
+    cls = cls or ExperimentConfig
+    if not isinstance(d, dict): raise InputError(f"{source}: expected a JSON object of configuration options, got {json.dumps(d)[:60]}")
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(d) - set(known)
+    if unknown: raise InputError(f"{source}: unknown configuration option(s): {', '.join(sorted(unknown))}")
+    for k, v in d.items():
+        if (p := field_problem(known[k], v)): raise InputError(f"{source}: {k!r}: {p}")
+    return {k: float(v) if _arg_type(known[k]) is float and v is not None else v for k, v in d.items()}
+
+# %% ../nbs/02_config.ipynb #c6b7152e
 def add_config_arguments(parser:argparse.ArgumentParser, # parser to extend
                          cls=ExperimentConfig):          # config dataclass whose fields become flags
     "Add one flag per field of `cls` to `parser`, grouped as in the dataclass; defaults are left unset (None)."

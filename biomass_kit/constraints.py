@@ -9,7 +9,7 @@ from __future__ import annotations
 from itertools import combinations
 import numpy as np
 from fastcore.script import call_parse
-from .core import InputError
+from .core import InputError, check_output
 from .spec import TARGETS, COMPONENTS, RULES, composition_matrix, target_index, target_weights, rule_residuals
 from .metrics import as_wide, regression_report
 from .submission import check_submission, read_submission, write_submission
@@ -115,6 +115,7 @@ def repair_cmd(submission:str,        # submission CSV to repair (sample_id,targ
                weights:str=None):     # 5 comma-separated projection weights, targets in submission order (default: the metric weights)
     "Write the constraint-repaired version of SUBMISSION to OUT."
     weights = _parse_weights(weights)
+    check_output(out, 'OUT')
     sub = read_submission(submission)
     problems = check_submission(sub, allow_negative=True)
     if problems: raise InputError(f"{submission}: " + '; '.join(problems))

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['COMPETITION_SLUG', 'BiomassKitError', 'InputError', 'atomic_write', 'atomic_path', 'save_json', 'load_json',
-           'set_seed', 'get_device', 'on_kaggle', 'kaggle_root', 'default_data_dir', 'default_output_dir']
+__all__ = ['COMPETITION_SLUG', 'BiomassKitError', 'InputError', 'check_input_file', 'atomic_write', 'atomic_path', 'save_json',
+           'load_json', 'check_output', 'set_seed', 'get_device', 'on_kaggle', 'kaggle_root', 'default_data_dir',
+           'default_output_dir']
 
 # %% ../nbs/00_core.ipynb #a1739863
 class BiomassKitError(Exception):
@@ -21,6 +22,17 @@ class BiomassKitError(Exception):
 
 class InputError(BiomassKitError, ValueError):
     "Bad input: a missing column, a bad row, a broken image or a bad flag. The message names the file/row/flag."
+
+# %% ../nbs/00_core.ipynb #d6797ed3
+def check_input_file(path,          # a file a command reads
+                     flag:str=None  # the flag that named it, if any, for the error
+                    ) -> Path:
+    "`path`, after checking that it is an existing file; otherwise one `InputError` saying what is there instead."
+    path = Path(path)
+    where = f"{flag} {path}" if flag else str(path)
+    if path.is_dir(): raise InputError(f"{where}: is a folder; expected a file")
+    if not path.is_file(): raise InputError(f"{where}: file not found")
+    return path
 
 # %% ../nbs/00_core.ipynb #86034b0a
 def _umask() -> int:
@@ -76,10 +88,29 @@ def save_json(obj,     # anything `json` can write, plus numpy scalars/arrays an
 
 def load_json(path): # JSON file to read
     "Read a JSON file, with an `InputError` naming the file if it is missing or broken."
-    path = Path(path)
-    if not path.exists(): raise InputError(f"{path}: file not found")
+    path = check_input_file(path)
     try: return json.loads(path.read_text())
     except json.JSONDecodeError as e: raise InputError(f"{path}: not valid JSON ({e})") from None
+
+# %% ../nbs/00_core.ipynb #83c19a07
+def _can_create_in(folder:Path) -> bool:
+    try:
+        with tempfile.TemporaryFile(dir=folder): return True
+    except OSError: return False
+
+def check_output(path,              # the file or folder a command will write
+                 flag:str,          # the flag (or argument) that named it, for the error
+                 kind:str='file'    # 'file' or 'dir'
+                ) -> Path:
+    "`path`, after checking that it can be written as a `kind`; otherwise one `InputError` naming `flag`."
+    path = Path(path)
+    if kind == 'file' and path.is_dir(): raise InputError(f"{flag} {path}: is a folder; expected a file name")
+    if kind == 'dir' and path.exists() and not path.is_dir(): raise InputError(f"{flag} {path}: is a file; expected a folder")
+    folder = path if kind == 'dir' else path.parent
+    while not folder.exists() and folder != folder.parent: folder = folder.parent
+    if not folder.is_dir(): raise InputError(f"{flag} {path}: {folder} is a file, not a folder")
+    if not _can_create_in(folder): raise InputError(f"{flag} {path}: cannot write in {folder} (read-only or no permission)")
+    return path
 
 # %% ../nbs/00_core.ipynb #9517dfbb
 def set_seed(seed:int=42): # seed for python, numpy and torch

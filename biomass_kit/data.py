@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from fastcore.script import call_parse
 
 from . import spec
-from .core import BiomassKitError, InputError, atomic_write, load_json, save_json
+from .core import BiomassKitError, InputError, atomic_write, check_output, check_input_file, load_json, save_json
 from .spec import (
     TARGETS, DATE_COLUMN, NUMERIC_METADATA, CATEGORICAL_METADATA, METADATA_COLUMNS, TRAIN_COLUMNS, TEST_COLUMNS,
     SUBMISSION_COLUMNS, make_sample_id, split_sample_id, image_id_from_path)
@@ -57,8 +57,7 @@ def _read_table(path,              # CSV file
                 columns,           # the kit's column names the file must have
                 rename:dict=None): # {kit name: name in the file} for files with other column names
     "Read `path` as text, rename user columns to the kit's names, check the columns; `InputError` naming the file."
-    path = Path(path)
-    if not path.is_file(): raise InputError(f"{path}: file not found")
+    path = check_input_file(path)
     try: df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError: raise InputError(f"{path}: empty file (no header, no rows)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as e: raise InputError(f"{path}: not a readable CSV ({e})") from None
@@ -400,6 +399,7 @@ def folds_cmd(train_csv:str=None,              # the long train.csv
               seed:int=42):                    # seed of the fold assignment
     "Assign each training image to a cross-validation fold, grouped and stratified on the binned Dry_Total_g."
     if not train_csv: raise InputError("--train-csv is required")
+    check_output(out, '--out')
     wide = to_wide(read_train_csv(train_csv))
     wide['fold'] = make_folds(wide, n_folds, group_column or None, seed)
     with atomic_write(out, 'w', newline='') as f: wide[['image_id', 'image_path', 'fold']].to_csv(f, index=False)

@@ -12,15 +12,16 @@ from pathlib import Path
 import numpy as np
 from fastcore.script import call_parse
 
-from .core import InputError, BiomassKitError, atomic_path, load_json
+from .core import InputError, BiomassKitError, atomic_path, load_json, check_output
 from .spec import TARGETS
 from .data import MetadataEncoder, to_wide, read_test_csv
 from .tta import InputLayout, CallableMember
 from .infer import Predictor, TorchMember, load_member, model_dirs, _as_list
 
 # %% auto #0
-__all__ = ['NORMALIZATION_FILE', 'FORMATS', 'DEFAULT_OPSET', 'PARITY_TOLERANCE', 'read_normalization', 'normalization_layout',
-           'normalization_encoder', 'export_model', 'onnx_member', 'onnx_predictor', 'parity', 'export_cmd']
+__all__ = ['NORMALIZATION_FILE', 'FORMATS', 'DEFAULT_OPSET', 'PARITY_TOLERANCE', 'MIN_OPSET', 'read_normalization',
+           'normalization_layout', 'normalization_encoder', 'export_file', 'check_opset', 'export_model', 'onnx_member',
+           'onnx_predictor', 'parity', 'export_cmd']
 
 # %% ../nbs/33_export.ipynb #5a0c5844
 NORMALIZATION_FILE = 'input_normalization.json'
@@ -80,11 +81,30 @@ def _write(wrapper, args:tuple, names:list, tmp:Path, format:str, opset:int):
         if format == 'onnx':
             torch.onnx.export(wrapper, args, dynamo=True, input_names=names, output_names=['grams'],
                               dynamic_shapes=dynamic, opset_version=opset, verbose=False).save(str(tmp))
+            if _written_opset(tmp) != opset: raise BiomassKitError(f"--opset {opset}: torch wrote opset {_written_opset(tmp)} instead")
         elif format == 'pt2':
             buffer = io.BytesIO()  # torch.export.save wants a .pt2 name or a buffer; the atomic temporary file has neither
             torch.export.save(torch.export.export(wrapper, args, dynamic_shapes=dynamic), buffer)
             tmp.write_bytes(buffer.getvalue())
         else: torch.jit.trace(wrapper, args).save(str(tmp))
+
+def export_file(model_dir, output=None, format:str='onnx') -> Path:
+    "The file `export_model` writes: `output`, or the format's default name in `model_dir`."
+    if format not in FORMATS: raise InputError(f"--format {format}: expected one of {', '.join(FORMATS)}")
+    return Path(output) if output else Path(model_dir)/FORMATS[format]
+
+MIN_OPSET = 18  # torch's exporter writes 18 and newer; for an older opset it converts, and silently keeps 18 when that fails
+
+def check_opset(opset:int) -> int: # the ONNX opset asked for
+    "`opset` if torch's exporter writes it and the installed onnx knows it; otherwise one `InputError` naming `--opset`."
+    import onnx
+    newest = onnx.defs.onnx_opset_version()
+    if not MIN_OPSET <= opset <= newest: raise InputError(f"--opset {opset}: expected {MIN_OPSET} to {newest}")
+    return opset
+
+def _written_opset(path) -> int:
+    import onnx
+    return next(o.version for o in onnx.load(str(path), load_external_data=False).opset_import if o.domain in ('', 'ai.onnx'))
 
 def export_model(model_dir,               # a folder with best_model.pt and input_normalization.json
                  output=None,             # file to write (default: model.onnx / model.pt2 / model.torchscript.pt in `model_dir`)
@@ -92,9 +112,8 @@ def export_model(model_dir,               # a folder with best_model.pt and inpu
                  opset:int=DEFAULT_OPSET  # ONNX opset version
                 ) -> Path:
     "Export one model and copy its input_normalization.json beside the file; returns the file."
-    if format not in FORMATS: raise InputError(f"--format {format}: expected one of {', '.join(FORMATS)}")
-    model_dir = Path(model_dir)
-    output = Path(output) if output else model_dir/FORMATS[format]
+    model_dir, output = Path(model_dir), export_file(model_dir, output, format)
+    if format == 'onnx': check_opset(opset)
     member = load_member(model_dir, 'cpu', fp16=False)
     source = _source_normalization(model_dir, member)
     beside = output.parent/NORMALIZATION_FILE
@@ -186,6 +205,8 @@ def export_cmd(run_dir:str=None,           # a run folder (all its folds) or one
     dirs = model_dirs(run_dir)
     if output and len(dirs) > 1:
         raise InputError(f"--output {output}: {run_dir} has {len(dirs)} models (folds); leave out --output to export each into its folder")
+    if format == 'onnx': check_opset(opset)
+    for d in dirs: check_output(export_file(d, output, format), '--output' if output else '--run-dir')
     worst = 0.0
     for d in dirs:
         f = export_model(d, output, format, opset)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from fastcore.script import call_parse
 
-from .core import InputError, get_device, default_data_dir
+from .core import InputError, get_device, default_data_dir, check_output, load_json
 from .spec import TARGETS
 from .data import MetadataEncoder, read_test_csv, to_wide
 from .images import ImageCache
@@ -22,17 +22,25 @@ from .constraints import repair
 from .submission import predictions_to_submission, write_submission
 
 # %% auto #0
-__all__ = ['MODEL_FILE', 'METADATA_FILE', 'model_dirs', 'TorchMember', 'load_member', 'image_files', 'Predictor',
-           'load_predictor', 'predict_cmd']
+__all__ = ['MODEL_FILE', 'METADATA_FILE', 'FAILED_RUN_FILE', 'model_dirs', 'TorchMember', 'load_member', 'image_files',
+           'Predictor', 'load_predictor', 'predict_cmd']
 
 # %% ../nbs/31_infer.ipynb #40d821a2
 MODEL_FILE = 'best_model.pt'
 METADATA_FILE = 'metadata_info.json'
+FAILED_RUN_FILE = 'run_failed.json'  # written by `biomass-kit train` into a run folder whose training failed
 
 def model_dirs(run_dir) -> list[Path]: # a run folder, or one `fold-XX/` folder of it
     "The folders holding the run's models: its `fold-XX/` folders when it has them, else the run folder itself."
     run_dir = Path(run_dir)
     if not run_dir.is_dir(): raise InputError(f"--run-dir {run_dir}: folder not found")
+    for folder in (run_dir, run_dir.parent):
+        if (folder/FAILED_RUN_FILE).is_file():
+            raise InputError(f"--run-dir {run_dir}: {folder} is a failed run ({load_json(folder/FAILED_RUN_FILE).get('error')}); "
+                             f"continue it with `biomass-kit train --resume {folder}`, or delete it")
+    if (run_dir/'config.json').is_file() and not (run_dir/'run_summary.json').is_file():   # killed before its end
+        raise InputError(f"--run-dir {run_dir}: an unfinished run (no run_summary.json); continue it with "
+                         f"`biomass-kit train --resume {run_dir}`, or give one of its finished fold-XX/ folders")
     folds = sorted(d for d in run_dir.glob('fold-*') if (d/MODEL_FILE).is_file())
     if folds: return folds
     if (run_dir/MODEL_FILE).is_file(): return [run_dir]
@@ -199,6 +207,7 @@ def predict_cmd(test_csv:str=None,       # the long test.csv (default: the compe
                 quiet:bool=False):       # no progress bar
     "Predict every image of TEST_CSV with the given models and write a checked submission."
     parse_tta(tta)                                  # a typo fails before the models load
+    check_output(out, '--out')
     test_csv = Path(test_csv) if test_csv else default_data_dir()/'test.csv'
     test = read_test_csv(test_csv)
     wide = to_wide(test)

@@ -13,23 +13,24 @@ from typing import Annotated
 from fastcore.script import call_parse
 import biomass_kit
 from .core import (
-    BiomassKitError, InputError, COMPETITION_SLUG, atomic_write, save_json, load_json, on_kaggle, default_data_dir,
+    BiomassKitError, InputError, COMPETITION_SLUG, atomic_write, check_output, check_input_file, save_json, load_json, on_kaggle, default_data_dir,
     default_output_dir)
 from .submission import some
 
 # %% auto #0
-__all__ = ['SECRET_FILE_NAMES', 'USER_PLACEHOLDER', 'NO_CREDENTIALS', 'LIB_SLUG', 'KAGGLE_PYTHON', 'WEIGHTS_SLUG', 'RUN_FILES',
-           'MODEL_FILES', 'INSTALL_CELL', 'TRAIN_SLUG', 'CONFIG_MARKER', 'TRAIN_CELL', 'SUBMIT_SLUG', 'SETTINGS_MARKER',
-           'PREDICT_CELL', 'KAGGLE_LIMIT_S', 'TEST_IMAGES', 'LOCAL_CV_KEYS', 'KAGGLE_COMMANDS', 'kaggle_username',
-           'find_secrets', 'check_no_secrets', 'kaggle_api', 'kaggle_errors', 'safe_extract', 'download_competition',
-           'download_cmd', 'dataset_metadata', 'check_dataset_metadata', 'source_root', 'build_wheel',
-           'fetch_extra_wheels', 'build_lib', 'build_lib_cmd', 'push_dataset', 'push_lib_cmd', 'stage_weights',
-           'push_weights_cmd', 'make_notebook', 'notebook_text', 'kernel_metadata', 'check_kernel_metadata',
+__all__ = ['SECRET_FILE_NAMES', 'USER_PLACEHOLDER', 'NO_CREDENTIALS', 'LIB_SLUG', 'KAGGLE_PYTHON', 'SLUG_CHARS', 'LIB_FILES',
+           'WEIGHTS_SLUG', 'RUN_FILES', 'MODEL_FILES', 'INSTALL_CELL', 'TRAIN_SLUG', 'CONFIG_MARKER', 'TRAIN_CELL',
+           'SUBMIT_SLUG', 'SETTINGS_MARKER', 'PREDICT_CELL', 'KAGGLE_LIMIT_S', 'TEST_IMAGES', 'LOCAL_CV_KEYS',
+           'KAGGLE_COMMANDS', 'kaggle_username', 'find_secrets', 'check_no_secrets', 'kaggle_api', 'kaggle_errors',
+           'safe_extract', 'download_competition', 'download_cmd', 'dataset_metadata', 'check_ref',
+           'check_dataset_metadata', 'source_root', 'build_wheel', 'fetch_extra_wheels', 'build_lib',
+           'check_lib_folder', 'build_lib_cmd', 'push_dataset', 'push_lib_cmd', 'stage_weights', 'push_weights_cmd',
+           'make_notebook', 'notebook_text', 'kernel_metadata', 'check_kernel_metadata', 'check_kernel_folder',
            'push_kernel', 'fill_user', 'config_cell', 'train_notebook', 'train_kernel_metadata', 'write_train_kernel',
            'set_config_cell', 'stage_train_kernel', 'push_train_cmd', 'submit_notebook', 'find_model_dirs',
-           'estimate_runtime', 'runtime_report', 'measure_images_per_sec', 'stage_submit_kernel', 'push_submit_cmd',
-           'kernel_status', 'status_cmd', 'kernel_output', 'output_cmd', 'read_leaderboard', 'local_cv', 'leaderboard',
-           'leaderboard_cmd']
+           'check_n_images', 'estimate_runtime', 'runtime_report', 'measure_images_per_sec', 'stage_submit_kernel',
+           'push_submit_cmd', 'kernel_status', 'status_cmd', 'kernel_output', 'output_cmd', 'read_leaderboard',
+           'local_cv', 'leaderboard', 'leaderboard_cmd']
 
 # %% ../nbs/40_kaggle.ipynb #85fbd043
 SECRET_FILE_NAMES = ('kaggle.json', 'access_token', 'access_token.txt', 'credentials.json', '.env')
@@ -219,6 +220,18 @@ def dataset_metadata(ref:str,             # owner/dataset-slug
     "The content of a `dataset-metadata.json`."
     return dict(id=ref, title=title, subtitle=subtitle, description=description, licenses=[dict(name=license)])
 
+SLUG_CHARS = re.compile(r'[A-Za-z0-9][A-Za-z0-9-]*')
+
+def check_ref(ref:str,          # owner/slug of a dataset or kernel
+              what:str='id',    # what to call it in the error (a key or a flag)
+              min_slug:int=5):  # Kaggle's shortest slug for it (datasets 6, kernels 5)
+    "`ref` if it is 'owner/slug' with a slug Kaggle accepts (letters, digits, hyphens; long enough); else one `InputError`."
+    parts = str(ref).split('/')
+    if len(parts) != 2 or not all(parts): raise InputError(f"{what} {ref!r} must be 'owner/slug'")
+    if not SLUG_CHARS.fullmatch(parts[1]): raise InputError(f"{what} {ref!r}: the slug may hold only letters, digits and hyphens")
+    if len(parts[1]) < min_slug: raise InputError(f"{what} {ref!r}: the slug must be at least {min_slug} characters")
+    return ref
+
 def check_dataset_metadata(folder) -> dict: # folder holding dataset-metadata.json
     "The checks `kaggle datasets create` makes before uploading (kaggle 2.2.4), as `InputError`s naming the file."
     path = Path(folder)/'dataset-metadata.json'
@@ -229,6 +242,8 @@ def check_dataset_metadata(folder) -> dict: # folder holding dataset-metadata.js
     if len(parts) != 2 or not all(parts): bad(f"id {ref!r} must be 'owner/dataset-slug'")
     if parts[0] == USER_PLACEHOLDER or parts[1] == 'INSERT_SLUG_HERE': bad(f"id {ref!r} still holds a placeholder")
     if not 6 <= len(parts[1]) <= 50: bad("the dataset slug must be between 6 and 50 characters")
+    try: check_ref(ref, 'id', 6)
+    except InputError as e: bad(str(e))
     if not 6 <= len(title) <= 50 or title == 'INSERT_TITLE_HERE': bad("the title must be between 6 and 50 characters")
     lic = meta.get('licenses') or []
     if len(lic) != 1 or 'name' not in lic[0]: bad("licenses must hold exactly one {\"name\": ...}")
@@ -295,20 +310,43 @@ def build_lib(out,                                # dataset folder to write
               python_version:str=KAGGLE_PYTHON    # Kaggle's Python version, for --extra downloads
              ) -> Path:
     "Write the utility dataset: the biomass_kit wheel, optional extra wheels and `dataset-metadata.json`."
-    out = Path(out)
-    wheel = build_wheel(src, out)
-    extras = fetch_extra_wheels(list(extra), out, python_version)
+    out = check_output(out, '--out', 'dir')
+    check_lib_folder(out)
+    for item in extra:
+        if item.endswith('.whl'): check_input_file(item, '--extra')
     ref = f"{kaggle_username(user)}/{slug}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f'.{out.name}.', dir=out.parent) as stage:   # nothing half-built in `out`
+        built = _build_lib_files(Path(stage), ref, src, extra, python_version)
+        out.mkdir(exist_ok=True)
+        for old in out.glob('biomass_kit-*.whl'): old.unlink()
+        for f in built: os.replace(f, out/f.name)
+    names = [f.name for f in built]
+    print(f"built {out}: {names[0]}{' + ' + ' '.join(names[1:-1]) if len(names) > 2 else ''} (dataset {ref})")
+    return out
+
+LIB_FILES = ('*.whl', 'dataset-metadata.json')   # all a library dataset folder holds; anything else would be uploaded too
+
+def check_lib_folder(out): # the --out of build-lib
+    "Refuse to build into a folder holding anything but an earlier build's files (they would be uploaded with the wheel)."
+    stray = sorted(p.name for p in Path(out).glob('*') if not any(p.match(pat) for pat in LIB_FILES)) if Path(out).is_dir() else []
+    if stray: raise InputError(f"--out {out}: holds {some(stray)}, which push-lib would upload with the library; "
+                               "use an empty folder (or one build-lib made)")
+
+def _build_lib_files(stage:Path, ref:str, src, extra, python_version:str) -> list[Path]:
+    "Build the wheel, the extras and the metadata into `stage`; returns [wheel, *extras, metadata]."
+    wheel = build_wheel(src, stage)
+    extras = fetch_extra_wheels(list(extra), stage, python_version)
+    slug = ref.split('/')[1]
     names = ' '.join(w.name for w in extras)
     desc = (f"The [biomass_kit](https://github.com/biomass-kit/biomass_kit) wheel ({wheel.name}) for offline Kaggle "
             f"notebooks{', with ' + names if names else ''}. Install without internet:\n\n"
             f"    pip install --no-index --no-deps --find-links /kaggle/input/{slug} biomass-kit {names}\n\n"
             "`--no-deps`: Kaggle's image already has torch, timm, fastai and albumentations.")
-    save_json(dataset_metadata(ref, 'biomass-kit library', 'The biomass_kit wheel for offline Kaggle notebooks',
-                               desc, 'apache-2.0'), out/'dataset-metadata.json')
-    check_dataset_metadata(out)
-    print(f"built {out}: {wheel.name}{' + ' + names if names else ''} (dataset {ref})")
-    return out
+    meta = save_json(dataset_metadata(ref, 'biomass-kit library', 'The biomass_kit wheel for offline Kaggle notebooks',
+                                      desc, 'apache-2.0'), stage/'dataset-metadata.json')
+    check_dataset_metadata(stage)
+    return [wheel, *extras, meta]
 
 @call_parse
 def build_lib_cmd(out:str='kaggle_lib',       # dataset folder to write
@@ -381,10 +419,12 @@ def stage_weights(run_dirs:list, # run folders
                  ) -> list[Path]:
     "Copy what predicting needs from each run into `out/<run name>/[fold-XX/]`. Returns the model folders written."
     from biomass_kit.infer import model_dirs
+    from biomass_kit.model import load_model
     out, written = Path(out), []
     for run in map(Path, run_dirs):
         if (out/run.name).exists(): raise InputError(f"--run-dir {run}: two runs are named {run.name}")
         dirs = model_dirs(run)
+        for d in dirs: load_model(d/'best_model.pt')    # a truncated or foreign file fails here, not on Kaggle
         _copy_present(run, out/run.name, RUN_FILES)
         for d in dirs:
             dst = out/run.name/d.relative_to(run)
@@ -405,6 +445,7 @@ def push_weights_cmd(run_dir:Annotated[str, dict(nargs='+', required=True)]=None
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(out or Path(tmp)/'weights')
         if not run_dir: raise InputError("--run-dir: give at least one run folder")
+        check_ref(f"owner/{slug}", '--slug', 6)
         runs = [run_dir] if isinstance(run_dir, (str, Path)) else run_dir
         dirs = stage_weights(runs, out)
         ref = f"{kaggle_username(user)}/{slug}"
@@ -477,6 +518,8 @@ def check_kernel_metadata(folder) -> dict: # folder holding kernel-metadata.json
         if len(parts) != 2 or not all(parts): bad(f"id {ref!r} must be 'owner/kernel-slug' (no version)")
         if len(parts[1]) < 5: bad(f"id {ref!r}: the kernel slug must be at least five characters")
         if USER_PLACEHOLDER in ref: bad(f"id {ref!r} still holds the placeholder owner")
+        try: check_ref(ref, 'id', 5)
+        except InputError as e: bad(str(e))
     if meta.get('language') not in ('python', 'r', 'rmarkdown'): bad("language must be python, r or rmarkdown")
     if meta.get('kernel_type') not in ('script', 'notebook'): bad("kernel_type must be script or notebook")
     for key, (form, lo, hi) in _KERNEL_FORMS.items():
@@ -500,10 +543,15 @@ def check_kernel_metadata(folder) -> dict: # folder holding kernel-metadata.json
     return meta
 
 # %% ../nbs/40_kaggle.ipynb #5aa8fada
-def push_kernel(folder): # folder with kernel-metadata.json and the notebook
-    "Push the kernel in `folder` to Kaggle (a new version if it exists). Returns Kaggle's answer."
+def check_kernel_folder(folder) -> dict: # a staged kernel folder
+    "Every check `push_kernel` makes before sending: the metadata, and no credentials in the folder. Returns the metadata."
     meta = check_kernel_metadata(folder)
     check_no_secrets(folder)
+    return meta
+
+def push_kernel(folder): # folder with kernel-metadata.json and the notebook
+    "Push the kernel in `folder` to Kaggle (a new version if it exists). Returns Kaggle's answer."
+    meta = check_kernel_folder(folder)
     api, ref = kaggle_api(), meta.get('id') or meta.get('id_no')
     with kaggle_errors(f"push kernel {ref}"), contextlib.redirect_stdout(io.StringIO()):
         r = api.kernels_push(str(folder))
@@ -589,7 +637,8 @@ def stage_train_kernel(metadata='kernel-metadata.json', # the training kernel's 
     nb = json.loads(code.read_text(encoding='utf-8'))
     if config:
         cfg = ExperimentConfig.from_json(config).to_dict()
-        nb = set_config_cell(nb, cfg | {k: None for k in _MACHINE_PATHS}, code)
+        defaults = ExperimentConfig().to_dict()   # local paths mean nothing on Kaggle: the defaults, which the notebook replaces
+        nb = set_config_cell(nb, cfg | {k: defaults[k] for k in _MACHINE_PATHS}, code)
         for key in ('weights', 'pseudo_csv'):   # files the run reads besides the competition's: Kaggle sees /kaggle/input only
             if cfg.get(key) and not str(cfg[key]).startswith('/kaggle/'):
                 print(f"note: {key}={cfg[key]!r} is a local path; on Kaggle use a path under /kaggle/input (a dataset attached to the kernel)")
@@ -597,7 +646,7 @@ def stage_train_kernel(metadata='kernel-metadata.json', # the training kernel's 
     meta['code_file'] = Path(meta['code_file']).name if Path(meta['code_file']).is_absolute() else meta['code_file']
     save_json(meta, out/'kernel-metadata.json')
     with atomic_write(out/meta['code_file']) as f: f.write(notebook_text(nb))
-    check_kernel_metadata(out)
+    check_kernel_folder(out)
     return out
 
 @call_parse
@@ -658,12 +707,17 @@ def find_model_dirs(root,            # folder to search (the notebook's /kaggle/
 KAGGLE_LIMIT_S = 9 * 3600
 TEST_IMAGES = 850        # about the size of the hidden test set (800+ images)
 
+def check_n_images(n_images:int) -> int: # test images the estimate is for
+    if not n_images >= 1: raise InputError(f"--n-images must be at least 1, got {n_images}")
+    return n_images
+
 def estimate_runtime(images_per_sec:float,      # measured prediction speed, TTA included
                      n_images:int=TEST_IMAGES,  # test images to predict
                      setup_s:float=180.0        # installing the kit and loading the models
                     ) -> float:
     "Seconds the submission kernel needs."
     if not images_per_sec > 0: raise InputError(f"--images-per-sec must be positive, got {images_per_sec}")
+    check_n_images(n_images)
     return setup_s + n_images / images_per_sec
 
 def runtime_report(images_per_sec:float, n_images:int=TEST_IMAGES, source:str='given') -> str:
@@ -738,7 +792,7 @@ def stage_submit_kernel(user:str=None,            # Kaggle username owning the k
     out = Path(out or tempfile.mkdtemp(prefix='biomass-kit-submit-'))
     save_json(meta, out/'kernel-metadata.json')
     with atomic_write(out/'submit.ipynb') as f: f.write(notebook_text(submit_notebook(tta, onnx)))
-    check_kernel_metadata(out)
+    check_kernel_folder(out)
     return out
 
 @call_parse
@@ -759,6 +813,7 @@ def push_submit_cmd(images_per_sec:float=None, # measured prediction speed (TTA 
     "Push the offline submission kernel (internet off), after estimating its runtime for the test set."
     if images_per_sec is None and run_dir is None:
         raise InputError("--images-per-sec or --run-dir: the runtime estimate needs a measured speed, or a run to measure")
+    check_n_images(n_images)                        # before the speed is measured
     source = 'given'
     if images_per_sec is None:
         images_per_sec, source = measure_images_per_sec(run_dir, tta=tta)
@@ -779,6 +834,8 @@ def kernel_status(kernel:str,         # owner/kernel-slug
                   poll_s:float=30.0   # seconds between polls
                  ) -> str:
     "The kernel's state (QUEUED, RUNNING, COMPLETE, ERROR, ...), printed with Kaggle's failure message if any."
+    check_ref(kernel, 'KERNEL')
+    if not poll_s > 0: raise InputError(f"--poll-s must be positive, got {poll_s}")
     api = kaggle_api()
     while True:
         with kaggle_errors(f"status of {kernel}"): r = api.kernels_status(kernel)
@@ -798,7 +855,8 @@ def kernel_output(kernel:str, # owner/kernel-slug
                   dest=None   # folder for the files (default: <output dir>/kaggle/<kernel-slug>)
                  ) -> list[Path]:
     "Download the files a kernel wrote (and its log). Returns their paths."
-    dest = Path(dest) if dest else default_output_dir()/'kaggle'/kernel.split('/')[-1]
+    check_ref(kernel, 'KERNEL')
+    dest = check_output(Path(dest) if dest else default_output_dir()/'kaggle'/kernel.split('/')[-1], '--dest', 'dir')
     api = kaggle_api()
     with kaggle_errors(f"output of {kernel}"): files, _ = api.kernels_output(kernel, str(dest), force=True, quiet=True)
     print(f"{len(files)} file(s) of {kernel} in {dest}")
@@ -831,7 +889,7 @@ def read_leaderboard(archive) -> 'pd.DataFrame': # the zip (or csv) Kaggle sends
 
 def local_cv(metrics_file) -> tuple: # a run's run_summary.json (or cv_history.json)
     "(key, value) of the local CV score in `metrics_file`: the first of `LOCAL_CV_KEYS` (dotted paths) it holds."
-    d = load_json(metrics_file)
+    d = load_json(check_input_file(metrics_file, '--metrics-file'))
     for key in LOCAL_CV_KEYS:
         v = d
         for part in key.split('.'): v = v.get(part) if isinstance(v, dict) else None
@@ -843,6 +901,8 @@ def leaderboard(competition:str=COMPETITION_SLUG, # competition slug
                 metrics_file=None,                # run_summary.json with the local CV
                 top:int=10) -> dict:              # rows to show
     "Print the top of the public leaderboard, the team's best and the local CV; return them."
+    if top < 1: raise InputError(f"--top must be at least 1, got {top}")
+    cv = local_cv(metrics_file) if metrics_file else None     # a bad file fails before the network is tried
     api = kaggle_api()
     with tempfile.TemporaryDirectory() as tmp:
         with kaggle_errors(f"leaderboard of {competition}"): api.competition_leaderboard_download(competition, tmp, quiet=True)
@@ -857,7 +917,7 @@ def leaderboard(competition:str=COMPETITION_SLUG, # competition slug
         if len(row): res['team'] = row.iloc[0].to_dict(); print(f"team {team!r}: rank {row.iloc[0]['rank']}, public score {row.iloc[0].score:.5f}")
         else: print(f"team {team!r} is not on the public leaderboard")
     if metrics_file:
-        key, cv = res['local_cv'] = local_cv(metrics_file)
+        key, cv = res['local_cv'] = cv
         gap = f" (public - local: {res['team']['score'] - cv:+.5f})" if res['team'] else ''
         print(f"local CV ({Path(metrics_file).name}, {key}): {cv:.5f}{gap}")
     return res

@@ -14,8 +14,8 @@ from .spec import TARGETS, TARGET_WEIGHTS, target_weights, split_sample_id
 from .submission import check_submission, read_long_csv, read_submission
 
 # %% auto #0
-__all__ = ['weighted_r2_rows', 'as_wide', 'weighted_r2', 'regression_report', 'report_table', 'long_report', 'score_long',
-           'score_cmd']
+__all__ = ['weighted_r2_rows', 'check_scorable', 'as_wide', 'weighted_r2', 'regression_report', 'report_table', 'long_report',
+           'score_long', 'score_cmd']
 
 # %% ../nbs/07_metrics.ipynb #bfec0150
 def weighted_r2_rows(y,  # true values, one per row
@@ -28,6 +28,17 @@ def weighted_r2_rows(y,  # true values, one per row
     ss_res, ss_tot = (w * (y - p)**2).sum(), (w * (y - y_bar)**2).sum()
     if ss_tot == 0: return 1.0 if ss_res == 0 else 0.0
     return float(1 - ss_res / ss_tot)
+
+# %% ../nbs/07_metrics.ipynb #d4650d69
+def check_scorable(y,                      # true values
+                   p,                      # predictions of them
+                   name:str='predictions'): # what to call the predictions in the error
+    "One `InputError` when the squared errors of `p` overflow float64 (values near 1e154 and beyond): out of range, not a score of -inf."
+    with np.errstate(over='ignore', invalid='ignore'):
+        ok = np.isfinite(np.square(np.asarray(p, dtype=np.float64) - np.asarray(y, dtype=np.float64)).sum())
+    if not ok: raise InputError(f"{name}: predictions out of range (largest |value| {np.abs(np.asarray(p, dtype=np.float64)).max():.3g} g): "
+                                "their squared errors overflow; a biomass prediction is a few hundred grams")
+
 
 # %% ../nbs/07_metrics.ipynb #6801b246
 def as_wide(a,                  # array-like of shape (N, 5)
@@ -51,11 +62,13 @@ def weighted_r2(y_true,  # (N, 5) true grams in `TARGETS` order
                ) -> float:
     "The official competition metric: globally weighted R² over all (image, target) rows."
     y, p = _pair(y_true, y_pred)
+    check_scorable(y, p, 'y_pred')
     return weighted_r2_rows(y, p, np.broadcast_to(target_weights(), y.shape))
 
 # %% ../nbs/07_metrics.ipynb #2ffb94c9
-def _rows_report(y, p, targets) -> dict:
+def _rows_report(y, p, targets, name:str='predictions') -> dict:
     "Official score, overall and per-target R²/RMSE/MAE of rows whose target names are `targets`."
+    check_scorable(y, p, name)
     targets = np.asarray(targets)
     err = p - y
     report = dict(weighted_r2=weighted_r2_rows(y, p, [TARGET_WEIGHTS[t] for t in targets]),
@@ -71,7 +84,7 @@ def regression_report(y_true,  # (N, 5) true grams in `TARGETS` order
                      ) -> dict:
     "Official weighted R², overall RMSE/MAE (grams) and per-target weight, R², RMSE and MAE."
     y, p = _pair(y_true, y_pred)
-    return _rows_report(y.ravel(), p.ravel(), np.tile(TARGETS, len(y)))
+    return _rows_report(y.ravel(), p.ravel(), np.tile(TARGETS, len(y)), 'y_pred')
 
 def report_table(report:dict) -> pd.DataFrame: # a `regression_report`
     "The report as a table: one row per target, then the official score on the `all` row."
@@ -109,7 +122,7 @@ def long_report(solution:pd.DataFrame,          # long rows with `sample_id` and
                 submission_name:str='submission'# what to call the submission in errors
                ) -> dict:
     "`regression_report` of a long submission against a long solution, joined on `sample_id`."
-    return _rows_report(*_joined_rows(solution, submission, solution_name, submission_name))
+    return _rows_report(*_joined_rows(solution, submission, solution_name, submission_name), submission_name)
 
 def score_long(solution:pd.DataFrame,          # long rows with `sample_id` and `target` (the truth)
                submission:pd.DataFrame,        # long `sample_id,target` predictions

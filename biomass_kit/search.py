@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from fastcore.script import call_parse
 
 from .core import InputError, BiomassKitError, save_json, load_json
-from .config import ExperimentConfig, _arg_type
+from .config import ExperimentConfig, _arg_type, field_problem
 
 # %% auto #0
 __all__ = ['DEFAULT_SPACE', 'SEARCHER_NAMES', 'SearchSpace', 'RandomSearch', 'SimpleMCTS', 'probe_evaluator', 'make_searcher',
@@ -40,10 +40,9 @@ _UNSEARCHABLE = {'epochs': "it is set by the probe's epochs (--probe-epochs)"}
 
 def _checked_value(name:str, v, where:str):
     "`v` as a valid value of config field `name` (ints become floats for float fields); `where` prefixes errors."
-    t = _arg_type(_CONFIG_FIELDS[name])
-    ok = v is None or (isinstance(v, t) and not (t is int and isinstance(v, bool))) or (t is float and type(v) is int)
-    if not ok: raise InputError(f"{where}: {v!r} is not a{'n' if t is int else ''} {t.__name__}")
-    v = float(v) if t is float and v is not None else v
+    f = _CONFIG_FIELDS[name]
+    if (problem := field_problem(f, v)): raise InputError(f"{where}: {problem}")   # the same check as a config file's
+    v = float(v) if _arg_type(f) is float and v is not None else v
     try: ExperimentConfig().replace(**{name: v})
     except InputError as e: raise InputError(f"{where}: {e}") from None
     return v

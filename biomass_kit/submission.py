@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.script import call_parse
-from .core import InputError, atomic_write, default_data_dir
+from .core import InputError, atomic_write, default_data_dir, check_input_file
 from .spec import TARGETS, SUBMISSION_COLUMNS, TEST_COLUMNS, make_sample_id, split_sample_id, image_id_from_path
 from .data import read_sample_submission, read_test_csv
 
@@ -125,8 +125,7 @@ def read_long_csv(path,          # CSV file to read
                   columns:tuple  # columns it must have (others are kept)
                  ) -> pd.DataFrame:
     "Read a long CSV (sample ids as strings), with an `InputError` naming the file when it is missing, empty or lacks `columns`."
-    path = Path(path)
-    if not path.is_file(): raise InputError(f"{path}: file not found")
+    path = check_input_file(path)
     try: df = pd.read_csv(path, dtype={'sample_id': str})
     except pd.errors.EmptyDataError: raise InputError(f"{path}: empty file (expected the columns {','.join(columns)})") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as e: raise InputError(f"{path}: not a readable CSV file ({e})") from None
@@ -165,7 +164,7 @@ def check_submission_cmd(submission:str,   # submission CSV to check (sample_id,
                          sample:str=None): # sample_submission.csv or test.csv it must match (default: the competition's)
     "Check a submission: print each problem and return 1, or print OK and return 0."
     sample = Path(sample) if sample else default_data_dir()/'sample_submission.csv'
-    if not sample.is_file(): raise InputError(f"--sample {sample}: file not found")
+    check_input_file(sample, '--sample')
     reference = read_reference(sample)
     try: problems = [f"{submission}: {p}" for p in check_submission(read_submission(submission), reference, reference_name=str(sample))]
     except InputError as e: problems = [str(e)]

@@ -6,7 +6,7 @@ Docs: https://biomass-kit.github.io/biomass_kit/train.html.md"""
 
 # %% ../nbs/20_train.ipynb #3604d6e6
 from __future__ import annotations
-import argparse, datetime, os, shutil, sys, time, warnings
+import argparse, contextlib, datetime, os, shutil, sys, time, warnings
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,7 +25,7 @@ from fastai.vision.augment import aug_transforms
 from fastai.learner import Metric
 from fastai.callback.core import Callback
 
-from .core import InputError, BiomassKitError, atomic_path, atomic_write, save_json, load_json, set_seed, get_device, default_data_dir
+from .core import InputError, BiomassKitError, atomic_path, atomic_write, save_json, load_json, set_seed, get_device, default_data_dir, check_output, check_input_file
 from .spec import TARGETS, COMPONENTS, RULES
 from .config import ExperimentConfig
 from .data import read_train_csv, read_test_csv, to_wide, MetadataEncoder, make_folds
@@ -36,8 +36,10 @@ from .submission import predictions_to_submission, write_submission
 from .model import create_model, biomass_splitter, save_model, load_model
 from .finetune import setup_finetune, group_learning_rates, warmup_fraction, recipe_config
 from .losses import BiomassLoss
+from .infer import FAILED_RUN_FILE
 from .callbacks import (WeightedSamplingDL, ResumableLearner, EMACallback, SnapshotCallback, CurriculumCallback,
-                                   HistoryCallback, EarlyStopCallback, CheckpointCallback, DistributedCallback, plain_batch)
+                                   HistoryCallback, EarlyStopCallback, CheckpointCallback, DistributedCallback, plain_batch,
+                                   FiniteLossCallback)
 
 # %% auto #0
 __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLATIONS', 'train_csv_path', 'read_training_table',
@@ -49,14 +51,14 @@ __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLA
            'curriculum_values', 'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams',
            'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv',
            'labelled_rows', 'mean_baseline', 'input_normalization', 'train_fold', 'write_fold', 'new_run_dir',
-           'assign_folds', 'with_pseudo_rows', 'fold_plan', 'write_submission_files', 'summarize_run', 'check_run',
-           'train', 'shared_run_dir', 'write_tables', 'resume_config', 'probe_score', 'train_parser', 'train_main',
-           'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
+           'assign_folds', 'with_pseudo_rows', 'fold_plan', 'check_photos', 'failed_run_marked',
+           'write_submission_files', 'summarize_run', 'check_run', 'train', 'shared_run_dir', 'write_tables',
+           'resumable_run', 'resume_config', 'probe_score', 'train_parser', 'train_main', 'ablation_markdown', 'ablate',
+           'ablate_main', 'demo_config', 'run_demo']
 
 # %% ../nbs/20_train.ipynb #e362363c
 def _csv_and_images(csv, image_dir, flag:str):
-    csv = Path(csv)
-    if not csv.is_file(): raise InputError(f"{flag} {csv}: file not found")
+    csv = check_input_file(csv, flag)
     return csv, Path(image_dir) if image_dir else csv.parent
 
 def _with_image_files(wide:pd.DataFrame, image_dir:Path, csv:Path) -> pd.DataFrame:
@@ -335,7 +337,7 @@ def config_callbacks(cfg:ExperimentConfig,    # the run's configuration
                      resume:bool=False,       # continue from folder/checkpoint.pt
                      wandb_name:str=None) -> list:
     "The kit's callbacks that `cfg` switches on."
-    cbs = []
+    cbs = [FiniteLossCallback()]
     if cfg.ema_decay > 0: cbs.append(EMACallback(cfg.ema_decay))
     if cfg.snapshot_count > 0: cbs.append(SnapshotCallback(cfg.snapshot_count, MONITOR, greater=True))
     if cfg.curriculum and train_rows is not None: cbs.append(CurriculumCallback(curriculum_values(cfg, train_rows), cfg.curriculum_epochs))
@@ -562,6 +564,24 @@ def fold_plan(cfg:ExperimentConfig, folds:pd.Series, run_dir:Path) -> list:
     if cfg.n_folds == 1: return [(cfg.val_fold, np.flatnonzero(folds.to_numpy() == cfg.val_fold), run_dir)]
     return [(k, np.flatnonzero(folds.to_numpy() == k), run_dir/f'fold-{k:02d}') for k in range(cfg.n_folds)]
 
+# %% ../nbs/20_train.ipynb #84e2d322
+def check_photos(files) -> None: # photo paths
+    "Decode every photo at a small size (libjpeg's reduced scale: quick); one `InputError` naming the first that fails."
+    for f in files: load_image(f, 32)
+
+@contextlib.contextmanager
+def failed_run_marked(run_dir:Path, # the run folder being written
+                      main:bool=True): # whether this process writes the mark (process 0)
+    "If the block fails, write `FAILED_RUN_FILE` (the error) into `run_dir`, say so on stderr, and re-raise."
+    try: yield run_dir
+    except BaseException as e:
+        if main:
+            save_json(dict(error=f"{type(e).__name__}: {e}", when=datetime.datetime.now().isoformat(timespec='seconds')),
+                      run_dir/FAILED_RUN_FILE)
+            print(f"run folder {run_dir} is marked as failed ({FAILED_RUN_FILE}); continue it with "
+                  f"`biomass-kit train --resume {run_dir}`, or delete it", file=sys.stderr)
+        raise
+
 # %% ../nbs/20_train.ipynb #b5f03486
 def _versions() -> dict:
     import fastai, timm, biomass_kit
@@ -614,36 +634,40 @@ def summarize_run(cfg:ExperimentConfig, run_dir:Path, plan:list, results:list, t
     return summary
 
 def check_run(cfg:ExperimentConfig, table:pd.DataFrame):
-    "Checks that would otherwise fail only after the run folder exists: the curriculum column, the model name, wandb."
+    "Checks that would otherwise fail only after the run folder exists: the device, the curriculum column, the model name, wandb, the photos."
     import timm
+    get_device(cfg.device)
     if cfg.curriculum: curriculum_values(cfg, table)
     if ':' not in cfg.model and not timm.is_model(cfg.model): raise InputError(f"--model {cfg.model}: timm has no such model")
     if cfg.wandb_project:
         try: import wandb
         except ImportError: raise InputError("--wandb-project needs the wandb package: pip install wandb (or leave out --wandb-project)") from None
+    check_photos(table['image_file'])
 
 def train(cfg:ExperimentConfig,   # the run's configuration (to resume: the run's saved one, `resume_config`)
           resume_dir=None,        # an interrupted run folder to continue
           cbs=()) -> Path:        # extra callbacks for every fold
     "Train every fold of a run and write the run folder; returns its path."
     t0 = time.time()
-    if resume_dir is not None:
-        run_dir = Path(resume_dir)
-        if not (run_dir/'config.json').is_file(): raise InputError(f"--resume {run_dir}: no config.json there (not a run folder)")
+    check_output(cfg.output_dir, '--output-dir', 'dir')
+    if resume_dir is not None: run_dir = resumable_run(resume_dir)
     table = read_training_table(cfg)                         # check the inputs before making a folder
     test = read_test_table(cfg) if cfg.test_csv else None
     table, folds = with_pseudo_rows(cfg, table, assign_folds(cfg, table))
     check_run(cfg, table)
     main = is_main_process()
+    if test is not None: check_photos(test['image_file'])
     if resume_dir is None:
         run_dir = shared_run_dir(cfg)
         if main: cfg.to_json(run_dir/'config.json')
-    if main: write_tables(cfg, run_dir, table, folds, test, resume=resume_dir is not None)
-    plan, results = fold_plan(cfg, folds, run_dir), []
-    for k, valid_idx, folder in plan:
-        if resume_dir is not None and (folder/'fold_result.json').is_file(): results.append(load_json(folder/'fold_result.json'))
-        else: results.append(train_fold(cfg, table, valid_idx, folder, test, k, resume=resume_dir is not None, cbs=cbs))
-    if main: summarize_run(cfg, run_dir, plan, results, table, test, time.time() - t0, resumed=resume_dir is not None)
+    elif main: (run_dir/FAILED_RUN_FILE).unlink(missing_ok=True)
+    with failed_run_marked(run_dir, main):
+        if main: write_tables(cfg, run_dir, table, folds, test, resume=resume_dir is not None)
+        plan, results = fold_plan(cfg, folds, run_dir), []
+        for k, valid_idx, folder in plan:
+            if resume_dir is not None and (folder/'fold_result.json').is_file(): results.append(load_json(folder/'fold_result.json'))
+            else: results.append(train_fold(cfg, table, valid_idx, folder, test, k, resume=resume_dir is not None, cbs=cbs))
+        if main: summarize_run(cfg, run_dir, plan, results, table, test, time.time() - t0, resumed=resume_dir is not None)
     barrier()
     return run_dir
 
@@ -666,12 +690,19 @@ def write_tables(cfg:ExperimentConfig, run_dir:Path, table:pd.DataFrame, folds:p
     write_csv(train_meta, path)
     if test is not None: write_csv(test.drop(columns='image_file'), run_dir/'test_metadata.csv')
 
+def resumable_run(run_dir) -> Path:
+    "`run_dir` if it is a run folder `--resume` can continue; otherwise one `InputError` saying what it is."
+    run_dir = Path(run_dir)
+    if run_dir.is_file(): raise InputError(f"--resume {run_dir}: is a file; expected a run folder")
+    if not run_dir.is_dir(): raise InputError(f"--resume {run_dir}: folder not found")
+    if not (run_dir/'config.json').is_file(): raise InputError(f"--resume {run_dir}: no config.json there (not a run folder)")
+    return run_dir
+
 RESUME_MAY_CHANGE = ('device', 'num_workers', 'cache_dir')  # runtime options; anything else would make a different run
 
 def resume_config(run_dir, given:dict) -> ExperimentConfig:
     "The saved configuration of `run_dir`, with only the runtime flags allowed on resume applied."
-    cfg_path = Path(run_dir)/'config.json'
-    if not cfg_path.is_file(): raise InputError(f"--resume {run_dir}: no config.json there (not a run folder)")
+    cfg_path = resumable_run(run_dir)/'config.json'
     bad = sorted(set(given) - set(RESUME_MAY_CHANGE))
     if bad: raise InputError(f"--resume continues the saved configuration; {', '.join('--' + b.replace('_', '-') for b in bad)} cannot change it")
     return ExperimentConfig.from_json(cfg_path).replace(**given)
