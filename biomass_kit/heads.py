@@ -17,7 +17,7 @@ from sklearn.cross_decomposition import PLSRegression
 from sklearn.decomposition import PCA
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.kernel_ridge import KernelRidge
-from sklearn.linear_model import Ridge, RidgeCV
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -25,18 +25,19 @@ from sklearn.svm import SVR
 
 import biomass_kit
 from .core import BiomassKitError, InputError, atomic_write, save_json, load_json
-from .spec import TARGETS
+from .spec import TARGETS, COMPONENTS, target_index, target_weights
 from .data import read_train_csv, read_test_csv, to_wide, make_folds, _group_keys
 from .metrics import weighted_r2, regression_report, report_table
-from .constraints import repair
+from .constraints import compose, repair
 from .submission import predictions_to_submission, write_submission
 from .embed import read_features
 
 # %% auto #0
 __all__ = ['TRANSFORMS', 'HEADS', 'STACK_MEMBERS', 'SAVEABLE_HEADS', 'ALPHAS', 'FEATURE_SETS', 'DEFAULT_HEAD',
-           'DEFAULT_TRANSFORM', 'HEAD_JSON', 'HEAD_NPZ', 'METRIC', 'to_space', 'from_space', 'head_member',
-           'FeatureHead', 'fit_feature_head', 'synthetic_features', 'cross_validate_head', 'compare_heads',
-           'plot_heads', 'save_head', 'load_head', 'fit_head_run', 'predict_head', 'fit_head_cmd']
+           'DEFAULT_TRANSFORM', 'HEAD_JSON', 'HEAD_NPZ', 'DEAD_RULE_STATE', 'DEAD_RULE_THRESHOLD', 'METRIC', 'to_space',
+           'from_space', 'head_member', 'FeatureHead', 'fit_feature_head', 'synthetic_features', 'cross_validate_head',
+           'compare_heads', 'plot_heads', 'save_head', 'load_head', 'state_classifier', 'apply_dead_rule',
+           'dead_rule_applies', 'state_oof', 'fit_head_run', 'predict_head', 'predict_head_cmd', 'fit_head_cmd']
 
 # %% ../nbs/23_heads.ipynb #6e29d23e
 TRANSFORMS = ('none', 'log1p', 'sqrt')
@@ -70,11 +71,11 @@ def _pipeline(model, pca:int, p:int) -> Pipeline:
     if pca: steps.append(('pca', PCA(min(pca, p), random_state=0)))
     return Pipeline(steps + [('model', model)])
 
-def _searched(pipe, grid:dict, groups):
+def _searched(pipe, grid:dict, groups, scoring:str='neg_mean_squared_error'):
     "`pipe` with `grid` searched by grouped 3-fold CV (fewer folds when there are fewer groups)."
     k = min(3, len(set(groups)))
     if k < 2: raise InputError(f"the training rows have {len(set(groups))} group(s): too few to choose hyper-parameters")
-    return GridSearchCV(pipe, {f'model__{k_}': v for k_, v in grid.items()}, cv=GroupKFold(k), scoring='neg_mean_squared_error')
+    return GridSearchCV(pipe, {f'model__{k_}': v for k_, v in grid.items()}, cv=GroupKFold(k), scoring=scoring)
 
 def head_member(head:str,       # one of `HEADS` except 'stack'
                 p:int,          # feature count
@@ -125,6 +126,7 @@ class FeatureHead:
     members: list             # per member: [(columns, fitted Pipeline), ...]
     weights: np.ndarray       # (n_members, 5) non-negative weights
     n_features: int
+    dead_rule: dict = None    # {'classifier': fitted State pipeline, 'state': 'WA', 'threshold': p} or None
 
     def predict(self, X) -> np.ndarray: # (N, n_features) features
         "(N, 5) raw predicted grams (before `repair`)."
@@ -133,6 +135,14 @@ class FeatureHead:
             raise InputError(f"features: expected (N, {self.n_features}) like the training features, got {X.shape}")
         z = sum(w * _predict_member(m, X) for m, w in zip(self.members, self.weights))
         return from_space(z * self.y_std + self.y_mean, self.transform)
+
+    def predict_grams(self, X) -> np.ndarray: # (N, n_features) features
+        "(N, 5) repaired grams, with the dead = 0 rule applied when the head carries one."
+        grams = repair(self.predict(X))
+        if self.dead_rule is None: return grams
+        clf = self.dead_rule['classifier']
+        p = clf.predict_proba(np.asarray(X, np.float64))[:, list(clf.classes_).index(self.dead_rule['state'])]
+        return apply_dead_rule(grams, p, self.dead_rule['threshold'])
 
 def _stack_weights(X, Z, groups, pca, seed, members=STACK_MEMBERS) -> np.ndarray:
     "(n_members, 5) NNLS weights of the members' grouped out-of-fold predictions inside the training rows."
@@ -231,7 +241,7 @@ DEFAULT_HEAD = 'stack'
 DEFAULT_TRANSFORM = 'sqrt'
 
 # %% ../nbs/23_heads.ipynb #e05781d5
-_STEP_CLASSES = {c.__name__: c for c in (StandardScaler, PCA, Ridge, RidgeCV, KernelRidge, SVR, PLSRegression)}
+_STEP_CLASSES = {c.__name__: c for c in (StandardScaler, PCA, Ridge, RidgeCV, KernelRidge, SVR, PLSRegression, LogisticRegression)}
 
 def _plain(v, where):
     "`v` as JSON (numbers, strings, None, lists/tuples of them), or an error naming `where`."
@@ -270,20 +280,29 @@ def _step_from_state(state:dict, prefix:str, arrays) :
 # %% ../nbs/23_heads.ipynb #b1258904
 HEAD_JSON, HEAD_NPZ = 'head.json', 'head.npz'
 
-def save_head(fh:FeatureHead, folder) -> Path: # a fitted head; folder to write head.json and head.npz into
+def _pipeline_state(pipe:Pipeline, prefix:str, arrays:dict) -> dict:
+    return dict(names=[n for n, _ in pipe.steps], steps=[_step_state(st, f"{prefix}s{k}_", arrays) for k, (_, st) in enumerate(pipe.steps)])
+
+def _pipeline_from_state(state:dict, prefix:str, arrays) -> Pipeline:
+    return Pipeline([(n, _step_from_state(st, f"{prefix}s{k}_", arrays)) for k, (n, st) in enumerate(zip(state['names'], state['steps']))])
+
+def save_head(fh:FeatureHead, folder, extra:dict=None) -> Path: # a fitted head; folder for head.json + head.npz; more JSON
     "Write the head as JSON + arrays (no pickle), each file atomically; `BiomassKitError` for heads with objects (hgb)."
     if fh.head not in SAVEABLE_HEADS:
         raise BiomassKitError(f"head {fh.head}: its fitted trees cannot be saved without pickle; saveable: {', '.join(SAVEABLE_HEADS)}")
     folder, arrays = Path(folder), {}
-    members = [[dict(columns=cols, steps=[_step_state(s, f"m{i}_e{j}_s{k}_", arrays) for k, (_, s) in enumerate(pipe.steps)],
-                     names=[n for n, _ in pipe.steps])
-                for j, (cols, pipe) in enumerate(m)] for i, m in enumerate(fh.members)]
+    members = [[dict(columns=cols, **_pipeline_state(pipe, f"m{i}_e{j}_", arrays)) for j, (cols, pipe) in enumerate(m)]
+               for i, m in enumerate(fh.members)]
+    meta = dict(format='biomass_kit.heads/1', head=fh.head, transform=fh.transform, y_mean=fh.y_mean, y_std=fh.y_std,
+                weights=fh.weights, n_features=fh.n_features, targets=list(TARGETS), members=members)
+    if fh.dead_rule is not None:
+        meta['dead_rule'] = dict(threshold=fh.dead_rule['threshold'], state=fh.dead_rule['state'],
+                                 classifier=_pipeline_state(fh.dead_rule['classifier'], 'state_', arrays))
     with atomic_write(folder/HEAD_NPZ, 'wb') as f: np.savez(f, **arrays)
-    save_json(dict(format='biomass_kit.heads/1', head=fh.head, transform=fh.transform, y_mean=fh.y_mean, y_std=fh.y_std,
-                   weights=fh.weights, n_features=fh.n_features, targets=list(TARGETS), members=members), folder/HEAD_JSON)
+    save_json(meta, folder/HEAD_JSON)
     return folder
 
-def load_head(folder) -> FeatureHead: # folder with head.json and head.npz (a fit-head run folder's `head/`)
+def load_head(folder) -> FeatureHead: # folder with head.json and head.npz (or a fit-head run folder with head/)
     "The saved head, rebuilt from an allow-list of scikit-learn classes; nothing is unpickled."
     folder = Path(folder)
     if (folder/'head'/HEAD_JSON).is_file(): folder = folder/'head'
@@ -291,13 +310,55 @@ def load_head(folder) -> FeatureHead: # folder with head.json and head.npz (a fi
     if meta.get('format') != 'biomass_kit.heads/1': raise InputError(f"{folder/HEAD_JSON}: not a head saved by biomass_kit.heads")
     if meta.get('targets') != list(TARGETS): raise InputError(f"{folder/HEAD_JSON}: targets {meta.get('targets')} are not {list(TARGETS)}")
     with np.load(folder/HEAD_NPZ, allow_pickle=False) as z: arrays = dict(z)
-    members = [[(e['columns'], Pipeline([(n, _step_from_state(s, f"m{i}_e{j}_s{k}_", arrays))
-                                          for k, (n, s) in enumerate(zip(e['names'], e['steps']))]))
-                for j, e in enumerate(m)] for i, m in enumerate(meta['members'])]
+    members = [[(e['columns'], _pipeline_from_state(e, f"m{i}_e{j}_", arrays)) for j, e in enumerate(m)]
+               for i, m in enumerate(meta['members'])]
+    rule = meta.get('dead_rule')
+    if rule: rule = dict(rule, classifier=_pipeline_from_state(rule['classifier'], 'state_', arrays))
     return FeatureHead(meta['head'], meta['transform'], np.asarray(meta['y_mean']), np.asarray(meta['y_std']), members,
-                       np.asarray(meta['weights']), int(meta['n_features']))
+                       np.asarray(meta['weights']), int(meta['n_features']), rule)
 
 # %% ../nbs/23_heads.ipynb #1927fd9b
+DEAD_RULE_STATE, DEAD_RULE_THRESHOLD = 'WA', 0.8
+
+def state_classifier(groups, seed:int=0):
+    "An unfitted State classifier: standardised features, multinomial logistic regression, C by grouped 3-fold CV."
+    lr = LogisticRegression(max_iter=2000, random_state=seed)
+    return _searched(Pipeline([('scale', StandardScaler()), ('model', lr)]), dict(C=[0.01, 0.1, 1.0]), groups, scoring='accuracy')
+
+def apply_dead_rule(grams,            # (N, 5) repaired grams
+                    p_state,          # (N,) probability of the rule's State (WA)
+                    threshold:float=DEAD_RULE_THRESHOLD):
+    "Grams with dead = 0 where `p_state >= threshold`, the sums recomposed (rules hold, nothing negative)."
+    out = np.asarray(grams, np.float64).copy()
+    hit = np.asarray(p_state) >= threshold
+    if hit.any():
+        w = target_weights() * np.where(np.arange(len(TARGETS)) == target_index('Dry_Dead_g'), 1e6, 1.0)
+        held = out[hit].copy(); held[:, target_index('Dry_Dead_g')] = 0
+        parts = repair(held, weights=w)[:, [target_index(c) for c in COMPONENTS]]
+        parts[:, COMPONENTS.index('Dry_Dead_g')] = 0
+        out[hit] = compose(parts)
+    return out
+
+def dead_rule_applies(wide) -> bool: # the training table (`to_wide`)
+    "True when the table has State, some photos of the rule's State, and all of them without dead material."
+    if 'State' not in wide: return False
+    rows = wide['State'] == DEAD_RULE_STATE
+    return bool(rows.any() and (wide.loc[rows, 'Dry_Dead_g'] == 0).all())
+
+def state_oof(X, states, groups, folds, seed:int=0) -> tuple:
+    "(out-of-fold probability of the rule's State (N,), grouped-CV accuracy of the predicted State)."
+    states, folds, groups = np.asarray(states).astype(str), np.asarray(folds), np.asarray(groups)
+    p, hit = np.zeros(len(X)), np.zeros(len(X), bool)
+    for k in sorted(set(folds)):
+        tr, va = folds != k, folds == k
+        clf = state_classifier(groups[tr], seed).fit(X[tr], states[tr], groups=groups[tr]).best_estimator_
+        classes = list(clf.classes_)
+        proba = clf.predict_proba(X[va])
+        p[va] = proba[:, classes.index(DEAD_RULE_STATE)] if DEAD_RULE_STATE in classes else 0.0
+        hit[va] = np.asarray(classes)[proba.argmax(1)] == states[va]
+    return p, float(hit.mean())
+
+# %% ../nbs/23_heads.ipynb #cdb3a584
 METRIC = 'weighted_r2'
 
 def _aligned(ids, X, wanted, path) -> np.ndarray:
@@ -320,22 +381,37 @@ def fit_head_run(features, train_csv, out, head:str=DEFAULT_HEAD, transform:str=
     groups = _group_keys(wide, group_column or None).to_numpy()
     folds = make_folds(wide, n_folds, group_column or None, seed).to_numpy()
     cv = cross_validate_head(X, Y, groups, folds, head, transform, pca, seed)
+    rule = None
+    if dead_rule_applies(wide):
+        p_state, accuracy = state_oof(X, wide['State'], groups, folds, seed)
+        with_rule = apply_dead_rule(cv['pred'], p_state)
+        score_rule = weighted_r2(Y, with_rule)
+        rule = dict(state=DEAD_RULE_STATE, threshold=DEAD_RULE_THRESHOLD, state_accuracy=accuracy, oof_without=cv['oof'],
+                    oof_with=score_rule, photos_set=int((p_state >= DEAD_RULE_THRESHOLD).sum()), applied=score_rule > cv['oof'])
+        if rule['applied']:
+            cv['pred'], cv['oof'] = with_rule, score_rule
+            cv['per_fold'] = [weighted_r2(Y[folds == k], with_rule[folds == k]) for k in sorted(set(folds))]
     save_json(dict(features=str(features), train_csv=str(train_csv), head=head, transform=transform, pca=pca, n_folds=n_folds,
                    group_column=group_column, seed=seed, feature_settings=feat_meta), out/'config.json')
     write_csv(prediction_table(wide, cv['pred'], folds).join(raw_table(cv['raw'])), out/'oof_predictions.csv')
     report = regression_report(Y, cv['pred'])
     saved = head in SAVEABLE_HEADS
-    if saved: save_head(fit_feature_head(X, Y, groups, head, transform, pca, seed), out/'head')
+    if saved:
+        fh = fit_feature_head(X, Y, groups, head, transform, pca, seed)
+        if rule and rule['applied']:
+            clf = state_classifier(groups, seed).fit(X, wide['State'].astype(str).to_numpy(), groups=groups).best_estimator_
+            fh.dead_rule = dict(classifier=clf, state=DEAD_RULE_STATE, threshold=DEAD_RULE_THRESHOLD)
+        save_head(fh, out/'head')
     summary = dict(run_dir=str(out), finished=datetime.datetime.now().isoformat(timespec='seconds'), kind='feature-head',
                    head=head, transform=transform, pca=pca, n_folds=n_folds, n_train_images=len(wide), n_features=X.shape[1],
                    metric=METRIC, score=dict(mean=float(np.mean(cv['per_fold'])), std=float(np.std(cv['per_fold'], ddof=1)),
                                               per_fold=cv['per_fold'], oof=cv['oof'], oof_unrepaired=cv['oof_raw']),
-                   oof_report=report, head_dir=str(out/'head') if saved else None,
+                   oof_report=report, dead_rule=rule, head_dir=str(out/'head') if saved else None,
                    versions=dict(biomass_kit=biomass_kit.__version__))
     save_json(summary, out/'run_summary.json')
     return summary
 
-# %% ../nbs/23_heads.ipynb #0411a4c5
+# %% ../nbs/23_heads.ipynb #dfe9f56f
 _SETTING_KEYS = ('backbone', 'weights_sha256', 'views', 'layers', 'pooling', 'scales', 'flip', 'gem_p', 'model_kwargs')
 
 def predict_head(head_dir, features, test_csv, out) -> Path:
@@ -350,10 +426,18 @@ def predict_head(head_dir, features, test_csv, out) -> Path:
     differ = [k for k in _SETTING_KEYS if k in meta and k in train_meta and meta[k] != train_meta[k]]
     if differ: raise InputError(f"--features {features}: made with other {', '.join(differ)} than the head's training features "
                                 f"({', '.join(f'{k}: {meta[k]} vs {train_meta[k]}' for k in differ)})")
-    grams = repair(fh.predict(_aligned(ids, X_all, wide['image_id'], features)))
+    grams = fh.predict_grams(_aligned(ids, X_all, wide['image_id'], features))
     return write_submission(predictions_to_submission(wide['image_id'], grams), out, reference=test)
 
-# %% ../nbs/23_heads.ipynb #dc30044f
+def predict_head_cmd(head, features, test_csv, out, other_models=()) -> int:
+    "`biomass-kit predict --head DIR --features F.npz`: the flag checks, the prediction and one line of report."
+    if not head or not features: raise InputError("--head and --features go together: a fit-head run folder and the test photos' .npz")
+    if other_models: raise InputError("--head predicts from embeddings alone; leave out --run-dir and --onnx")
+    path = predict_head(head, features, test_csv, out)
+    print(f"wrote {path}: {len(pd.read_csv(path)) // len(TARGETS)} images x {len(TARGETS)} targets, feature head {head}")
+    return 0
+
+# %% ../nbs/23_heads.ipynb #4304c0ed
 @call_parse
 def fit_head_cmd(features:str=None,              # .npz written by `biomass-kit embed` for the training photos
                  train_csv:str=None,             # the long train.csv
@@ -369,6 +453,9 @@ def fit_head_cmd(features:str=None,              # .npz written by `biomass-kit 
         if not v: raise InputError(f"{flag} is required")
     s = fit_head_run(features, train_csv, out, head, transform, pca, n_folds, group_column, seed)
     print(report_table(s['oof_report']).to_string(float_format=lambda v: f"{v:.4f}"))
+    if (r := s['dead_rule']) is not None:
+        print(f"State from the photo: grouped-CV accuracy {r['state_accuracy']:.3f}; dead = 0 when P({r['state']}) >= {r['threshold']}: "
+              f"OOF {r['oof_without']:.4f} without, {r['oof_with']:.4f} with -> {'applied' if r['applied'] else 'not applied'}")
     print(f"run folder {out}: head {head} ({transform}), {s['n_train_images']} photos, {n_folds} folds; "
           f"fold mean {s['score']['mean']:.4f} ± {s['score']['std']:.4f}; saved head: {s['head_dir'] or 'no (hgb)'}")
     print(f"{s['score']['oof']:.6f}")
