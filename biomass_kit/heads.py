@@ -22,6 +22,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
+from threadpoolctl import threadpool_limits
 
 import biomass_kit
 from .core import BiomassKitError, InputError, atomic_write, save_json, load_json
@@ -162,6 +163,9 @@ def fit_feature_head(X,                    # (N, D) features of the training pho
                     ) -> FeatureHead:
     "Fit a head on training rows only; every hyper-parameter and stack weight is chosen inside them."
     _check_head(head)
+    with threadpool_limits(1): return _fit_feature_head(X, grams, groups, head, transform, pca, seed)
+
+def _fit_feature_head(X, grams, groups, head, transform, pca, seed) -> FeatureHead:
     X, groups = np.asarray(X, np.float64), np.asarray(groups)
     Z = to_space(grams, transform)
     mu, sd = Z.mean(0), Z.std(0)
@@ -349,13 +353,14 @@ def state_oof(X, states, groups, folds, seed:int=0) -> tuple:
     "(out-of-fold probability of the rule's State (N,), grouped-CV accuracy of the predicted State)."
     states, folds, groups = np.asarray(states).astype(str), np.asarray(folds), np.asarray(groups)
     p, hit = np.zeros(len(X)), np.zeros(len(X), bool)
-    for k in sorted(set(folds)):
-        tr, va = folds != k, folds == k
-        clf = state_classifier(groups[tr], seed).fit(X[tr], states[tr], groups=groups[tr]).best_estimator_
-        classes = list(clf.classes_)
-        proba = clf.predict_proba(X[va])
-        p[va] = proba[:, classes.index(DEAD_RULE_STATE)] if DEAD_RULE_STATE in classes else 0.0
-        hit[va] = np.asarray(classes)[proba.argmax(1)] == states[va]
+    with threadpool_limits(1):
+        for k in sorted(set(folds)):
+            tr, va = folds != k, folds == k
+            clf = state_classifier(groups[tr], seed).fit(X[tr], states[tr], groups=groups[tr]).best_estimator_
+            classes = list(clf.classes_)
+            proba = clf.predict_proba(X[va])
+            p[va] = proba[:, classes.index(DEAD_RULE_STATE)] if DEAD_RULE_STATE in classes else 0.0
+            hit[va] = np.asarray(classes)[proba.argmax(1)] == states[va]
     return p, float(hit.mean())
 
 # %% ../nbs/23_heads.ipynb #cdb3a584
