@@ -25,6 +25,8 @@ COMMANDS = {
     'recipes':          ('finetune', 'recipes_cmd', "the named recipes of the top solutions (train --recipe NAME), estimated T4 memory and time"),
     'search':           ('search', 'search_cmd', "Monte-Carlo tree search over experiment configurations"),
     'predict':          ('infer', 'predict_cmd', "predict test images with run folders or an exported model"),
+    'embed':            ('embed', 'embed_cmd', "embed photos with a frozen timm backbone (local weights) into an .npz"),
+    'fit-head':         ('heads', 'fit_head_cmd', "fit a classical head (ridge, SVR, stack...) on embeddings; OOF run folder"),
     'stack':            ('ensemble', 'stack_cmd', "fit per-target meta-learners on out-of-fold predictions"),
     'pseudo-label':     ('ensemble', 'pseudo_label_cmd', "confident test predictions as extra training rows"),
     'export':           ('export', 'export_cmd', "export a run to ONNX, TorchScript or torch.export (.pt2)"),

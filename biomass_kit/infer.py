@@ -204,11 +204,16 @@ def predict_cmd(test_csv:str=None,       # the long test.csv (default: the compe
                 num_workers:int=0,       # photo-decoding threads
                 cache_dir:str=None,      # on-disk cache of decoded photos
                 tolerance:float=0.0,     # grams within which consistent predictions are left unrepaired
-                quiet:bool=False):       # no progress bar
+                quiet:bool=False,        # no progress bar
+                head:str=None,           # a `fit-head` run folder: predict from --features (embeddings) instead of photos
+                features:str=None):      # .npz of the test photos' embeddings (`biomass-kit embed`), with --head
     "Predict every image of TEST_CSV with the given models and write a checked submission."
     parse_tta(tta)                                  # a typo fails before the models load
     check_output(out, '--out')
     test_csv = Path(test_csv) if test_csv else default_data_dir()/'test.csv'
+    if head or features:                            # a feature head (23_heads) needs no photos and no network
+        from biomass_kit.heads import predict_head_cmd
+        return predict_head_cmd(head, features, test_csv, out, other_models=(run_dir or []) + (onnx or []))
     test = read_test_csv(test_csv)
     wide = to_wide(test)
     predictor = load_predictor(run_dir, onnx, weights, device, tolerance)
