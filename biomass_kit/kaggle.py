@@ -626,17 +626,20 @@ def set_config_cell(nb:dict,      # a notebook with a cell starting with CONFIG_
 def stage_train_kernel(metadata='kernel-metadata.json', # the training kernel's metadata
                        config=None,                     # config.json to train with (default: the notebook's own)
                        user:str=None,                   # replaces the placeholder owner
-                       out=None) -> Path:               # staging folder (default: a new temporary one)
+                       out=None,                        # staging folder (default: a new temporary one)
+                       recipe:str=None) -> Path:        # a named recipe to train with (`biomass-kit recipes`), instead of `config`
     "A folder ready for `kernels push`: the metadata with your username, and the notebook with `config` in place."
     from biomass_kit.config import ExperimentConfig
+    from biomass_kit.finetune import recipe_config
+    if recipe and config: raise InputError("--recipe and --config both give the configuration: leave out one")
     metadata = Path(metadata)
     meta = load_json(metadata)
     if USER_PLACEHOLDER in json.dumps(meta): meta = fill_user(meta, kaggle_username(user))
     code = metadata.parent/meta.get('code_file', '')
     if not code.is_file(): raise InputError(f"{metadata}: code_file {meta.get('code_file')!r} not found")
     nb = json.loads(code.read_text(encoding='utf-8'))
-    if config:
-        cfg = ExperimentConfig.from_json(config).to_dict()
+    if config or recipe:
+        cfg = (recipe_config(recipe) if recipe else ExperimentConfig.from_json(config)).to_dict()
         defaults = ExperimentConfig().to_dict()   # local paths mean nothing on Kaggle: the defaults, which the notebook replaces
         nb = set_config_cell(nb, cfg | {k: defaults[k] for k in _MACHINE_PATHS}, code)
         for key in ('weights', 'pseudo_csv'):   # files the run reads besides the competition's: Kaggle sees /kaggle/input only
@@ -654,9 +657,10 @@ def push_train_cmd(metadata:str='kernel-metadata.json', # the training kernel's 
                    config:str=None,      # config.json to train with (default: the notebook's configuration cell)
                    user:str=None,        # Kaggle username replacing YOUR_KAGGLE_USERNAME (default: from your credentials)
                    out:str=None,         # stage the kernel here and keep it (default: a temporary folder)
-                   dry_run:bool=False):  # stage and check only; push nothing
+                   dry_run:bool=False,   # stage and check only; push nothing
+                   recipe:str=None):     # train with this named recipe (`biomass-kit recipes`) instead of --config
     "Push the GPU training kernel described by kernel-metadata.json."
-    folder = stage_train_kernel(metadata, config, user, out)
+    folder = stage_train_kernel(metadata, config, user, out, recipe)
     print(f"staged the training kernel in {folder}")
     if not dry_run: push_kernel(folder)
 
