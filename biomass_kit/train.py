@@ -43,14 +43,14 @@ __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLA
            'read_test_table', 'Photo', 'TensorViews', 'ReadPhoto', 'PhotoViews', 'AugmentedViews', 'grams_title',
            'TargetGrams', 'Unshown', 'ToTensorOf', 'GpuAugment', 'BiomassDL', 'load_size', 'sample_table',
            'biomass_datablock', 'biomass_dataloaders', 'is_main_process', 'barrier', 'init_distributed',
-           'process_batch_size', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics', 'build_learner',
-           'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks', 'curriculum_values',
-           'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams', 'plot_learning_curves',
-           'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv', 'labelled_rows',
-           'mean_baseline', 'input_normalization', 'train_fold', 'write_fold', 'new_run_dir', 'assign_folds',
-           'with_pseudo_rows', 'fold_plan', 'write_submission_files', 'summarize_run', 'check_run', 'train',
-           'shared_run_dir', 'write_tables', 'resume_config', 'probe_score', 'train_parser', 'train_main',
-           'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
+           'process_batch_size', 'test_time_samples', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics',
+           'build_learner', 'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks',
+           'curriculum_values', 'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams',
+           'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv',
+           'labelled_rows', 'mean_baseline', 'input_normalization', 'score_with_metadata', 'train_fold', 'write_fold',
+           'new_run_dir', 'assign_folds', 'with_pseudo_rows', 'fold_plan', 'write_submission_files', 'summarize_run',
+           'check_run', 'train', 'shared_run_dir', 'write_tables', 'resume_config', 'probe_score', 'train_parser',
+           'train_main', 'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
 
 # %% ../nbs/20_train.ipynb #e362363c
 def _csv_and_images(csv, image_dir, flag:str):
@@ -228,6 +228,18 @@ def process_batch_size(cfg:ExperimentConfig) -> int:
     if cfg.batch_size % world: raise InputError(f"--batch-size {cfg.batch_size}: must be a multiple of the {world} processes")
     return cfg.batch_size // world
 
+# %% ../nbs/20_train.ipynb #4e538338
+def test_time_samples(cfg:ExperimentConfig,      # the run's configuration (its `metadata_mode`)
+                      samples:pd.DataFrame,      # `sample_table` rows
+                      idx,                       # positions of the rows to feed as test photos are fed (the validation rows)
+                      encoder:MetadataEncoder=None # the fitted encoder whose fallback replaces their metadata
+                     ) -> pd.DataFrame:
+    "`samples` with the metadata features of the rows at `idx` replaced by the test-time fallback (test.csv has no metadata)."
+    if cfg.metadata_mode != 'input' or len(idx) == 0: return samples
+    samples, fallback = samples.reset_index(drop=True).copy(), encoder.fallback_vector()
+    for i in np.asarray(idx, dtype=int): samples.at[i, '_metadata'] = fallback.copy()
+    return samples
+
 # %% ../nbs/20_train.ipynb #a716abab
 MONITOR = 'weighted_r2'  # the official metric: the score snapshots, early stopping and CV use (higher is better)
 
@@ -354,7 +366,8 @@ def fold_learner(cfg:ExperimentConfig,   # the run's configuration
     model = create_model(cfg, metadata_info=encoder.to_dict() if cfg.metadata_mode != 'none' else None,
                          train_targets=train_rows[list(TARGETS)])
     pp = model.preprocess
-    dls = biomass_dataloaders(cfg, sample_table(cfg, table, encoder), valid_idx, pp['mean'], pp['std'])
+    samples = test_time_samples(cfg, sample_table(cfg, table, encoder), valid_idx, encoder)   # validation fed as the test set is
+    dls = biomass_dataloaders(cfg, samples, valid_idx, pp['mean'], pp['std'])
     parallel = [DistributedCallback()] if num_distrib() > 1 else []
     learn = build_learner(cfg, dls, model, parallel + config_callbacks(cfg, folder, train_rows, resume, wandb_name) + list(cbs),
                           path=str(folder or '.'))  # a str: W&B's config logging cannot read a Path
@@ -448,6 +461,12 @@ def input_normalization(cfg:ExperimentConfig, model, encoder:MetadataEncoder) ->
 
 def _cb(learn, name): return learn.__dict__.get(name)
 
+def score_with_metadata(cfg:ExperimentConfig, s:FoldSetup, valid_rows:pd.DataFrame, y:np.ndarray) -> float | None:
+    "The official metric of the validation photos fed *with* their own metadata (`--metadata-mode input` only): not a test-time score."
+    if cfg.metadata_mode != 'input': return None
+    dl = s.learn.dls.test_dl(sample_table(cfg, valid_rows, s.encoder))
+    return float(weighted_r2(y, repair(predict_grams(s.learn.model, dl, s.learn.dls.n_inp), cfg.constraint_tolerance)))
+
 def train_fold(cfg:ExperimentConfig,    # the run's configuration
                table:pd.DataFrame,      # `read_training_table` rows
                valid_idx,               # positions of the validation rows
@@ -483,11 +502,13 @@ def write_fold(cfg:ExperimentConfig, s:FoldSetup, table:pd.DataFrame, folder:Pat
     if test is not None:
         test_dl = learn.dls.test_dl(sample_table(cfg, test, s.encoder))
         write_csv(prediction_table(test, predict_grams(model, test_dl, learn.dls.n_inp)), folder/'test_predictions.csv')
+    with_metadata = score_with_metadata(cfg, s, valid_rows, y)
     history = _cb(learn, 'history').rows
     scores = [r.get(MONITOR, float('nan')) for r in history]
     snapshot, curriculum, stop = _cb(learn, 'snapshot'), _cb(learn, 'curriculum'), _cb(learn, 'early_stop')
     constraints = constraint_report(y, raw, repaired)
     metrics = dict(fold=fold, score=constraints['repaired']['weighted_r2'], score_raw=constraints['raw']['weighted_r2'],
+                   score_with_metadata=with_metadata,
                    baseline_mean_prediction=mean_baseline(labelled_rows(train_rows)[list(TARGETS)].to_numpy(), y),
                    validation=constraints['repaired'], epochs_run=len(history),
                    best_epoch=int(np.nanargmax(scores)) if np.isfinite(scores).any() else None,
@@ -498,7 +519,7 @@ def write_fold(cfg:ExperimentConfig, s:FoldSetup, table:pd.DataFrame, folder:Pat
     save_json(constraints, folder/'validation_constraint_metrics.json')
     plot_learning_curves({f'fold {fold}': history}, folder/'learning_curves.png')
     plot_pred_vs_true(y, repaired, folder/'pred_vs_true.png')
-    result = {k: metrics[k] for k in ('fold', 'score', 'score_raw', 'baseline_mean_prediction', 'epochs_run', 'best_epoch',
+    result = {k: metrics[k] for k in ('fold', 'score', 'score_raw', 'score_with_metadata', 'baseline_mean_prediction', 'epochs_run', 'best_epoch',
                                       'n_train', 'n_valid', 'seconds')}
     save_json({**result, 'history': history}, folder/'fold_result.json')
     (folder/'checkpoint.pt').unlink(missing_ok=True)
@@ -563,6 +584,11 @@ def write_submission_files(cfg:ExperimentConfig, run_dir:Path, test:pd.DataFrame
     with atomic_path(Path(cfg.output_dir)/'latest_submission.csv') as tmp: shutil.copyfile(path, tmp)
     return path
 
+def _with_metadata_mean(results) -> float | None:
+    "Mean over folds of `score_with_metadata` (validation fed its own metadata, which test photos lack); None without it."
+    scores = [r.get('score_with_metadata') for r in results]
+    return None if any(s is None for s in scores) else float(np.mean(scores))
+
 def summarize_run(cfg:ExperimentConfig, run_dir:Path, plan:list, results:list, table:pd.DataFrame,
                   test:pd.DataFrame=None, seconds:float=0.0, resumed:bool=False) -> dict:
     "Write the run-level files (OOF predictions, CV history, metrics, plots, submission, summary); returns the summary."
@@ -590,7 +616,7 @@ def summarize_run(cfg:ExperimentConfig, run_dir:Path, plan:list, results:list, t
                    resumed=resumed, device=str(get_device(cfg.device)), versions=_versions(), model=cfg.model,
                    image_size=cfg.image_size, epochs=cfg.epochs, n_folds=cfg.n_folds, n_train_images=len(table),
                    n_test_images=0 if test is None else len(test), metric=MONITOR,
-                   score=dict(mean=mean, std=std, per_fold=scores, oof=cv['oof_score']),
+                   score=dict(mean=mean, std=std, per_fold=scores, oof=cv['oof_score'], with_metadata=_with_metadata_mean(results)),
                    baselines=dict(mean_prediction=baseline), submission=str(submission) if submission else None,
                    models=[str((folder/'best_model.pt').relative_to(run_dir)) for _, _, folder in plan])
     save_json(summary, run_dir/'run_summary.json')
@@ -698,6 +724,8 @@ def _print_result(run_dir:Path):
     print(f"official weighted R² ({'hold-out' if s['n_folds'] == 1 else str(s['n_folds']) + '-fold CV'}): "
           f"{sc['mean']:.4f}" + (f" ± {sc['std']:.4f}" if s['n_folds'] > 1 else '') +
           f"   (mean-prediction baseline {s['baselines']['mean_prediction']:.4f})")
+    if sc.get('with_metadata') is not None:
+        print(f"  (with the validation photos' own metadata, which test photos lack: {sc['with_metadata']:.4f}; not a leaderboard estimate)")
     if s['submission']: print(f"submission: {s['submission']}")
 
 def train_main(argv:list=None) -> int: # arguments after `biomass-kit train`
