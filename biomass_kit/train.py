@@ -142,12 +142,13 @@ class GpuAugment(DisplayedTransform):
     split_idx, order = 0, 30   # training only; after IntToFloatTensor (10), before Normalize (99)
     def __init__(self, size:int,               # side of the square views
                  min_scale:float=1.0,          # least fraction of the area a random crop keeps (1: no crop; a crop cuts away biomass the labels count)
-                 max_rotate:float=10.,         # largest rotation, degrees (half the views are rotated)
+                 max_rotate:float=0.,          # largest rotation, degrees (0: none; a rotation in the frame cuts its corners away)
+                 min_zoom:float=0.8,           # smallest downscale of the whole view (half the views), padded with black
                  max_lighting:float=0.2):      # brightness and contrast change (80% of the views)
         super().__init__()
-        self.augment = Pipeline(aug_transforms(do_flip=True, flip_vert=True, max_rotate=max_rotate, min_zoom=1., max_zoom=1.,
+        self.augment = Pipeline(aug_transforms(do_flip=True, flip_vert=True, max_rotate=max_rotate, min_zoom=min_zoom, max_zoom=1.,
                                                max_warp=0., max_lighting=max_lighting, p_affine=0.5, p_lighting=0.8,
-                                               size=size, min_scale=min_scale), split_idx=0)
+                                               size=size, min_scale=min_scale, pad_mode='zeros'), split_idx=0)
     def encodes(self, x:TensorImage):
         if x.ndim == 4: return self.augment(x)
         views = self.augment(TensorImage(x.flatten(0, 1)))   # (B, V, C, H, W) -> B*V images
