@@ -78,11 +78,13 @@ class ExperimentConfig:
     randaugment_magnitude: int = opt(9, "magnitude of the randaugment policy (0-10)")
     # callbacks
     ema_decay: float = opt(0.999, "decay of the weights' exponential moving average (0: off)", group='callbacks')
-    snapshot_count: int = opt(3, "average the top-K checkpoints at the end (0: off)", group='callbacks')
+    snapshot_count: int = opt(3, "average the weights of K epochs at the end (0: off)", group='callbacks')
+    snapshot_select: str = opt('last', "which K epochs: last (a fixed schedule, nothing chosen on the validation fold); best: the top-K by the validation score, and average-or-best by it too (the reported score is then optimistic, and labelled so)",
+                               ('last', 'best'), group='callbacks')
     curriculum: bool = opt(True, "biomass-aware curriculum sampling over the first epochs", group='callbacks')
     curriculum_target: str = opt('Dry_Total_g', "target whose distribution drives the curriculum", group='callbacks')
     curriculum_epochs: int = opt(3, "epochs over which the curriculum widens from the middle of the distribution to all of it", group='callbacks')
-    early_stopping_patience: int = opt(0, "stop after this many epochs without improvement (0: off)", group='callbacks')
+    early_stopping_patience: int = opt(0, "stop after this many epochs without improvement on the validation fold (0: off; the reported score is then optimistic, and labelled so)", group='callbacks')
     wandb_project: str = opt(None, "log to this Weights & Biases project", group='callbacks')
     wandb_entity: str = opt(None, "Weights & Biases entity (team)", group='callbacks')
     wandb_run_name: str = opt(None, "Weights & Biases run name", group='callbacks')

@@ -45,12 +45,13 @@ __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLA
            'biomass_datablock', 'biomass_dataloaders', 'is_main_process', 'barrier', 'init_distributed',
            'process_batch_size', 'test_time_samples', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics',
            'build_learner', 'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks',
-           'curriculum_values', 'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams',
-           'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv',
-           'labelled_rows', 'mean_baseline', 'input_normalization', 'score_with_metadata', 'train_fold', 'write_fold',
-           'new_run_dir', 'assign_folds', 'with_pseudo_rows', 'fold_plan', 'write_submission_files', 'summarize_run',
-           'check_run', 'train', 'shared_run_dir', 'write_tables', 'resume_config', 'probe_score', 'train_parser',
-           'train_main', 'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
+           'curriculum_values', 'selects_on_validation', 'config_callbacks', 'FoldSetup', 'fold_learner',
+           'predict_grams', 'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table', 'pred_columns',
+           'raw_table', 'write_csv', 'labelled_rows', 'mean_baseline', 'input_normalization', 'score_with_metadata',
+           'train_fold', 'write_fold', 'new_run_dir', 'assign_folds', 'with_pseudo_rows', 'fold_plan',
+           'write_submission_files', 'summarize_run', 'check_run', 'train', 'shared_run_dir', 'write_tables',
+           'resume_config', 'probe_score', 'train_parser', 'train_main', 'ablation_markdown', 'ablate', 'ablate_main',
+           'demo_config', 'run_demo']
 
 # %% ../nbs/20_train.ipynb #e362363c
 def _csv_and_images(csv, image_dir, flag:str):
@@ -325,6 +326,10 @@ def curriculum_values(cfg:ExperimentConfig, train_rows:pd.DataFrame) -> np.ndarr
         raise InputError(f"--curriculum-target {cfg.curriculum_target}: not a column of the training table; use one of {', '.join(TARGETS)}")
     return train_rows[cfg.curriculum_target].to_numpy(dtype=np.float64)
 
+def selects_on_validation(cfg:ExperimentConfig) -> bool:
+    "Does the run choose anything (epochs, snapshots, average or best) by the score of the fold it then reports?"
+    return cfg.early_stopping_patience > 0 or (cfg.snapshot_count > 0 and cfg.snapshot_select == 'best')
+
 def config_callbacks(cfg:ExperimentConfig,    # the run's configuration
                      folder=None,             # fold folder: history files and checkpoint.pt (None: neither)
                      train_rows=None,         # training rows, for the curriculum's values
@@ -333,7 +338,7 @@ def config_callbacks(cfg:ExperimentConfig,    # the run's configuration
     "The kit's callbacks that `cfg` switches on."
     cbs = []
     if cfg.ema_decay > 0: cbs.append(EMACallback(cfg.ema_decay))
-    if cfg.snapshot_count > 0: cbs.append(SnapshotCallback(cfg.snapshot_count, MONITOR, greater=True))
+    if cfg.snapshot_count > 0: cbs.append(SnapshotCallback(cfg.snapshot_count, MONITOR, greater=True, select=cfg.snapshot_select))
     if cfg.curriculum and train_rows is not None: cbs.append(CurriculumCallback(curriculum_values(cfg, train_rows), cfg.curriculum_epochs))
     cbs.append(HistoryCallback(folder))
     if folder is not None: cbs.append(CheckpointCallback(Path(folder)/'checkpoint.pt', resume=resume))
@@ -513,6 +518,8 @@ def write_fold(cfg:ExperimentConfig, s:FoldSetup, table:pd.DataFrame, folder:Pat
                    baseline_mean_prediction=mean_baseline(labelled_rows(train_rows)[list(TARGETS)].to_numpy(), y),
                    validation=constraints['repaired'], epochs_run=len(history),
                    best_epoch=int(np.nanargmax(scores)) if np.isfinite(scores).any() else None,
+                   best_epoch_score_selected_on_validation=float(np.nanmax(scores)) if np.isfinite(scores).any() else None,
+                   selected_on_validation=selects_on_validation(cfg),
                    stopped_early_at=stop.stopped_epoch if stop else None,
                    snapshot=snapshot.report if snapshot else None, curriculum_schedule=curriculum.schedule if curriculum else None,
                    n_train=len(train_rows), n_valid=len(valid_rows), seconds=round(time.time() - t0, 2))
@@ -520,7 +527,7 @@ def write_fold(cfg:ExperimentConfig, s:FoldSetup, table:pd.DataFrame, folder:Pat
     save_json(constraints, folder/'validation_constraint_metrics.json')
     plot_learning_curves({f'fold {fold}': history}, folder/'learning_curves.png')
     plot_pred_vs_true(y, repaired, folder/'pred_vs_true.png')
-    result = {k: metrics[k] for k in ('fold', 'score', 'score_raw', 'score_with_metadata', 'baseline_mean_prediction', 'epochs_run', 'best_epoch',
+    result = {k: metrics[k] for k in ('fold', 'score', 'score_raw', 'score_with_metadata', 'selected_on_validation', 'best_epoch_score_selected_on_validation', 'baseline_mean_prediction', 'epochs_run', 'best_epoch',
                                       'n_train', 'n_valid', 'seconds')}
     save_json({**result, 'history': history}, folder/'fold_result.json')
     (folder/'checkpoint.pt').unlink(missing_ok=True)
@@ -585,10 +592,14 @@ def write_submission_files(cfg:ExperimentConfig, run_dir:Path, test:pd.DataFrame
     with atomic_path(Path(cfg.output_dir)/'latest_submission.csv') as tmp: shutil.copyfile(path, tmp)
     return path
 
+def _mean_of(results, key:str) -> float | None:
+    "Mean over folds of `key` of their results; None where a fold lacks it."
+    scores = [r.get(key) for r in results]
+    return None if any(s is None for s in scores) else float(np.mean(scores))
+
 def _with_metadata_mean(results) -> float | None:
     "Mean over folds of `score_with_metadata` (validation fed its own metadata, which test photos lack); None without it."
-    scores = [r.get('score_with_metadata') for r in results]
-    return None if any(s is None for s in scores) else float(np.mean(scores))
+    return _mean_of(results, 'score_with_metadata')
 
 def summarize_run(cfg:ExperimentConfig, run_dir:Path, plan:list, results:list, table:pd.DataFrame,
                   test:pd.DataFrame=None, seconds:float=0.0, resumed:bool=False) -> dict:
@@ -617,7 +628,9 @@ def summarize_run(cfg:ExperimentConfig, run_dir:Path, plan:list, results:list, t
                    resumed=resumed, device=str(get_device(cfg.device)), versions=_versions(), model=cfg.model,
                    image_size=cfg.image_size, epochs=cfg.epochs, n_folds=cfg.n_folds, n_train_images=len(table),
                    n_test_images=0 if test is None else len(test), metric=MONITOR,
-                   score=dict(mean=mean, std=std, per_fold=scores, oof=cv['oof_score'], with_metadata=_with_metadata_mean(results)),
+                   score=dict(mean=mean, std=std, per_fold=scores, oof=cv['oof_score'], with_metadata=_with_metadata_mean(results),
+                              selected_on_validation=selects_on_validation(cfg),
+                              best_epoch_selected_on_validation=_mean_of(results, 'best_epoch_score_selected_on_validation')),
                    baselines=dict(mean_prediction=baseline), submission=str(submission) if submission else None,
                    models=[str((folder/'best_model.pt').relative_to(run_dir)) for _, _, folder in plan])
     save_json(summary, run_dir/'run_summary.json')
@@ -725,6 +738,10 @@ def _print_result(run_dir:Path):
     print(f"official weighted R² ({'hold-out' if s['n_folds'] == 1 else str(s['n_folds']) + '-fold CV'}): "
           f"{sc['mean']:.4f}" + (f" ± {sc['std']:.4f}" if s['n_folds'] > 1 else '') +
           f"   (mean-prediction baseline {s['baselines']['mean_prediction']:.4f})")
+    if sc.get('selected_on_validation'):
+        print("  (optimistic: epochs or snapshots were chosen on the folds this score comes from; --snapshot-select last and no early stopping give an unbiased one)")
+    if sc.get('best_epoch_selected_on_validation') is not None:
+        print(f"  best single epoch, picked on the validation folds (a selected figure, not an estimate): {sc['best_epoch_selected_on_validation']:.4f}")
     if sc.get('with_metadata') is not None:
         print(f"  (with the validation photos' own metadata, which test photos lack: {sc['with_metadata']:.4f}; not a leaderboard estimate)")
     if s['submission']: print(f"submission: {s['submission']}")
