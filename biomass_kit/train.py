@@ -810,7 +810,8 @@ def demo_config(data_dir, output_dir) -> ExperimentConfig:
                             sample_submission=str(data_dir/'sample_submission.csv'), output_dir=str(output_dir),
                             model='regnetx_002', pretrained=False, image_size=128, two_view=True, epochs=40, batch_size=16,
                             lr=5e-3, backbone_lr_mult=1.0, augmentation_policy='d4', metadata_mode='none', ema_decay=0.99,
-                            snapshot_count=3, curriculum_epochs=3, device='cpu', seed=0)
+                            snapshot_count=3, curriculum_epochs=3, device='cpu', seed=0,
+                            n_folds=1, num_workers=0)   # the demo's own small settings: one hold-out fold, no workers
 
 def run_demo(out_dir='demo_output',       # folder for the synthetic data and the run
              n_train:int=200,             # synthetic training photos
