@@ -41,7 +41,7 @@ from .callbacks import (WeightedSamplingDL, ResumableLearner, EMACallback, Snaps
 # %% auto #0
 __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLATIONS', 'train_csv_path', 'read_training_table',
            'read_test_table', 'Photo', 'TensorViews', 'ReadPhoto', 'PhotoViews', 'AugmentedViews', 'grams_title',
-           'TargetGrams', 'Unshown', 'ToTensorOf', 'GpuAugment', 'BiomassDL', 'load_size', 'sample_table',
+           'TargetGrams', 'Unshown', 'ToTensorOf', 'GpuAugment', 'BiomassDL', 'load_size', 'view_size', 'sample_table',
            'biomass_datablock', 'biomass_dataloaders', 'is_main_process', 'barrier', 'init_distributed',
            'process_batch_size', 'test_time_samples', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics',
            'build_learner', 'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks',
@@ -141,7 +141,7 @@ class ToTensorOf(DisplayedTransform):
 class GpuAugment(DisplayedTransform):
     "Training batches: fastai's GPU augmentations (`aug_transforms`) on every view, on the batch's device; each view draws its own."
     split_idx, order = 0, 30   # training only; after IntToFloatTensor (10), before Normalize (99)
-    def __init__(self, size:int,               # side of the square views
+    def __init__(self, size,                   # (height, width) of the views, or the side of square ones
                  min_scale:float=1.0,          # least fraction of the area a random crop keeps (1: no crop; a crop cuts away biomass the labels count)
                  max_rotate:float=0.,          # largest rotation, degrees (0: none; a rotation in the frame cuts its corners away)
                  min_zoom:float=0.8,           # smallest downscale of the whole view (half the views), padded with black
@@ -163,8 +163,12 @@ class BiomassDL(WeightedSamplingDL):
 
 # %% ../nbs/20_train.ipynb #7558490d
 def load_size(cfg:ExperimentConfig) -> tuple:
-    "(width, height) photos are decoded at: the input size, twice as wide with `--two-view` (two square halves)."
-    return (2*cfg.image_size if cfg.two_view else cfg.image_size, cfg.image_size)
+    "(width, height) photos are decoded at: `image_size` high and twice as wide, the photos' own 2:1 shape (two square halves with `--two-view`)."
+    return (2*cfg.image_size, cfg.image_size)
+
+def view_size(cfg:ExperimentConfig) -> tuple:
+    "(width, height) of one model input: a square half with `--two-view`, else the whole 2:1 photo."
+    return (cfg.image_size, cfg.image_size) if cfg.two_view else load_size(cfg)
 
 def sample_table(cfg:ExperimentConfig,         # the run's configuration (its `metadata_mode`)
                  table:pd.DataFrame,           # `read_training_table` or `read_test_table` rows
@@ -184,10 +188,10 @@ def biomass_datablock(cfg:ExperimentConfig,     # the run's configuration
                       std=IMAGENET_STD) -> DataBlock:
     "The fastai `DataBlock` of a run: photo (+ metadata) in, five targets (+ auxiliary targets) out."
     photo = TransformBlock(type_tfms=ReadPhoto(load_size(cfg), cfg.cache_dir),
-                           item_tfms=[AugmentedViews(get_transforms(cfg.augmentation_policy, cfg.image_size, True, cfg.randaugment_magnitude),
+                           item_tfms=[AugmentedViews(get_transforms(cfg.augmentation_policy, view_size(cfg), True, cfg.randaugment_magnitude),
                                                      cfg.two_view),
-                                      PhotoViews(get_transforms(cfg.augmentation_policy, cfg.image_size, False), cfg.two_view)],
-                           batch_tfms=[IntToFloatTensor(), *([GpuAugment(cfg.image_size)] if cfg.augmentation_policy == 'gpu' else []),
+                                      PhotoViews(get_transforms(cfg.augmentation_policy, view_size(cfg), False), cfg.two_view)],
+                           batch_tfms=[IntToFloatTensor(), *([GpuAugment(view_size(cfg)[::-1])] if cfg.augmentation_policy == 'gpu' else []),
                                        Normalize.from_stats(mean, std, cuda=False)])
     blocks, getters = [photo], [ColReader('image_file')]
     if cfg.metadata_mode == 'input': blocks.append(TransformBlock(type_tfms=ToTensorOf(Unshown, torch.float32))); getters.append(ColReader('_metadata'))
