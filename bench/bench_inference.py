@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 from common import save_results, load_average, cpu_clock
 
-TTAS = ('none', 'hflip', 'vflip', 'flips', 'd4', 'halves', 'grid2x2')
 
 def untrained_run(folder: Path, model: str, image_size: int, comp: Path) -> Path:
     "A run folder (best_model.pt, config.json, metadata_info.json, input_normalization.json) of an untrained model."
@@ -67,14 +66,14 @@ def model_rates(torch_member, onnx_member, batch: int, n_batches: int, rounds: i
     out['onnx_vs_torch'] = out['onnxruntime']/out['pytorch_eager']
     return out
 
-def tta_rates(predictors: dict, wide, image_dir, rounds: int) -> dict:
+def tta_rates(predictors: dict, wide, image_dir, rounds: int, ttas) -> dict:
     "Images/s of each whole predictor for each TTA, and the cost per image relative to no TTA."
     from biomass_kit.tta import parse_tta
     for p in predictors.values(): p.predict_raw(wide.iloc[:2], image_dir=image_dir)   # warm-up
     jobs = {(name, tta): ((lambda p=p, tta=tta: p.predict_raw(wide, image_dir=image_dir, tta=tta, batch_size=16)), len(wide))
-            for name, p in predictors.items() for tta in TTAS}
+            for name, p in predictors.items() for tta in ttas}
     best = best_rates(jobs, rounds)
-    rates = {name: {tta: dict(passes=parse_tta(tta).n_passes, images_per_s=best[name, tta]) for tta in TTAS} for name in predictors}
+    rates = {name: {tta: dict(passes=parse_tta(tta).n_passes, images_per_s=best[name, tta]) for tta in ttas} for name in predictors}
     for r in rates.values():
         for t in r.values(): t['cost_vs_none'] = r['none']['images_per_s']/t['images_per_s']
     return rates
@@ -103,7 +102,8 @@ def main(model='resnet18', image_size=224, run_dir=None, threads=1, n_images=16,
               f"({r['onnx_vs_torch']:.2f}x, target >= 1.3)")
     results['target_met'] = all(r['onnx_vs_torch'] >= 1.3 for r in results['model_only'].values())
     wide = to_wide(read_test_csv(comp/'test.csv'))
-    results['tta'] = tta_rates(dict(pytorch=Predictor([tm]), onnxruntime=Predictor([om])), wide, comp, rounds)
+    from biomass_kit.tta import tta_choices   # the TTAs the model's training geometry allows (crops are refused)
+    results['tta'] = tta_rates(dict(pytorch=Predictor([tm]), onnxruntime=Predictor([om])), wide, comp, rounds, tta_choices(layout))
     for name, rates in results['tta'].items():
         print(f"[whole predictor, {name}, {n_images} photos of {photo_size[0]}x{photo_size[1]}] " +
               ', '.join(f"{t} {r['images_per_s']:.1f} img/s ({r['cost_vs_none']:.1f}x)" for t, r in rates.items()))

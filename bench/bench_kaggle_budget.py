@@ -90,7 +90,7 @@ def gflops(model, input_shape) -> float:
 def t4_forward_images_per_sec(model, cfg) -> dict:
     "Estimated T4 forward throughput of the kit's model (see T4_* above)."
     import timm
-    kit = gflops(model.eval(), (3, cfg.image_size, cfg.image_size))
+    kit = gflops(model.eval(), (3, cfg.image_size, 2*cfg.image_size))   # one whole photo: two square views, or one 2:1 view
     b4 = gflops(timm.create_model('efficientnet_b4', pretrained=False).eval(), (3, B4_SIZE, B4_SIZE))
     b4_t4 = B4_V100_IMG_S*T4_OVER_V100
     return dict(kit_gflops=kit, b4_gflops=b4, b4_t4_img_s=b4_t4, images_per_sec=b4_t4*b4/kit)

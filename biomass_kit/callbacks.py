@@ -26,7 +26,7 @@ from timm.utils import ModelEmaV3
 from .core import InputError, BiomassKitError, atomic_path, atomic_write, save_json
 
 # %% auto #0
-__all__ = ['ResumableLearner', 'is_training_fit', 'unwrap_model', 'epoch_metrics', 'plain_batch', 'evaluate',
+__all__ = ['SNAPSHOT_SELECT', 'ResumableLearner', 'is_training_fit', 'unwrap_model', 'epoch_metrics', 'plain_batch', 'evaluate',
            'WeightedSamplingDL', 'EMACallback', 'average_state_dicts', 'has_batchnorm', 'recalibrate_bn',
            'validated_model', 'SnapshotCallback', 'curriculum_width', 'curriculum_weights', 'CurriculumCallback',
            'HistoryCallback', 'EarlyStopCallback', 'NonFiniteLossError', 'FiniteLossCallback', 'get_rng_state',
@@ -176,14 +176,18 @@ def validated_model(learn) -> nn.Module:
     ema = next((cb for cb in learn.cbs if isinstance(cb, EMACallback) and cb.averager is not None and cb.run), None)
     return ema.averager.module if ema is not None else unwrap_model(learn.model)
 
+SNAPSHOT_SELECT = ('last', 'best')  # what chooses the averaged epochs: a fixed schedule, or the validation score
+
 class SnapshotCallback(Callback):
-    "Keep the top-`count` validated weights; at the end, average them if that scores at least as well as the best."
+    "Average the weights of the last `count` epochs (`select='last'`), or keep the top-`count` validated ones and the better of their average and the best (`'best'`)."
     order = 70
 
-    def __init__(self, count:int=3,              # snapshots kept (the K of top-K)
+    def __init__(self, count:int=3,              # snapshots kept (the K of top-K, or of the last K)
                  monitor:str='valid_loss',       # name of the score in the progress table
                  greater:bool=False,             # True when a higher score is better (R²)
-                 bn_dl=None):                    # batches for BatchNorm recalibration (default: the training loader)
+                 bn_dl=None,                     # batches for BatchNorm recalibration (default: the training loader)
+                 select:str='last'):             # 'last': the last `count` epochs, chosen by nothing; 'best': chosen on the validation set
+        if select not in SNAPSHOT_SELECT: raise InputError(f"--snapshot-select {select!r}: expected one of {', '.join(SNAPSHOT_SELECT)}")
         store_attr()
         self.pool, self.report = [], {}
 
@@ -195,6 +199,9 @@ class SnapshotCallback(Callback):
 
     def after_epoch(self):
         score = epoch_metrics(self.learn).get(self.monitor, float('nan'))
+        if self.select == 'last':   # a fixed schedule: the newest `count` epochs, whatever they scored
+            self.pool = [dict(epoch=self.epoch, score=score, state=_cpu_state(validated_model(self.learn))), *self.pool][:self.count]
+            return
         if len(self.pool) == self.count and not _better(score, self.pool[-1]['score'], self.greater) : return
         self.pool.append(dict(epoch=self.epoch, score=score, state=_cpu_state(validated_model(self.learn))))
         # best first; among equal scores the earlier epoch first
@@ -204,21 +211,35 @@ class SnapshotCallback(Callback):
         dl = self.dls.valid
         return evaluate(model, dl, self.learn.loss_func, self.learn.metrics, self.dls.n_inp)[self.monitor]
 
-    def after_fit(self):
-        if not self.pool: return
-        model, best = unwrap_model(self.learn.model), self.pool[0]
-        model.load_state_dict(best['state'])
-        best_score = self._score(model)
-        self.report = dict(best_single=dict(epoch=best['epoch'], score=best_score), kept='best_single',
-                            snapshots=[dict(epoch=s['epoch'], score=s['score']) for s in self.pool])
-        if len(self.pool) < 2: return
+    def _average(self, model) -> bool:
+        "Load the average of the pool into `model`, recalibrating BatchNorm on training batches; whether it recalibrated."
         model.load_state_dict(average_state_dicts([s['state'] for s in self.pool]))
         recalibrated = has_batchnorm(model)
         if recalibrated: recalibrate_bn(model, self.bn_dl or self.dls.train.new(shuffle=False, drop_last=False), self.dls.n_inp)
+        return recalibrated
+
+    def after_fit(self):
+        if not self.pool: return
+        if self.select == 'last': return self._average_last()
+        model, best = unwrap_model(self.learn.model), self.pool[0]
+        model.load_state_dict(best['state'])
+        best_score = self._score(model)
+        self.report = dict(select='best', best_single=dict(epoch=best['epoch'], score=best_score), kept='best_single',
+                            snapshots=[dict(epoch=s['epoch'], score=s['score']) for s in self.pool])
+        if len(self.pool) < 2: return
+        recalibrated = self._average(model)
         avg_score = self._score(model)
         self.report['average'] = dict(epochs=[s['epoch'] for s in self.pool], score=avg_score, bn_recalibrated=recalibrated)
         if _better(avg_score, best_score, self.greater): self.report['kept'] = 'average'
         else: model.load_state_dict(best['state'])
+
+    def _average_last(self):
+        "The fixed schedule: the model becomes the average of the last epochs; no validation score is computed or used."
+        model = unwrap_model(self.learn.model)
+        recalibrated = self._average(model) if len(self.pool) > 1 else False
+        if len(self.pool) == 1: model.load_state_dict(self.pool[0]['state'])
+        self.report = dict(select='last', kept='average' if len(self.pool) > 1 else 'last',
+                           average=dict(epochs=sorted(s['epoch'] for s in self.pool), bn_recalibrated=recalibrated))
 
     def get_checkpoint_state(self): return {'pool': self.pool}
     def set_checkpoint_state(self, state): self.pool = state['pool']

@@ -6,14 +6,14 @@ Docs: https://biomass-kit.github.io/biomass_kit/config.html.md"""
 
 # %% ../nbs/02_config.ipynb #60a4e8c7
 from __future__ import annotations
-import argparse, dataclasses, json, math
+import argparse, dataclasses, json, math, os
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from .core import InputError, save_json, load_json
 
 # %% auto #0
-__all__ = ['opt', 'ExperimentConfig', 'flag_name', 'field_problem', 'checked_config_dict', 'add_config_arguments',
-           'config_from_args']
+__all__ = ['opt', 'default_num_workers', 'ExperimentConfig', 'flag_name', 'field_problem', 'checked_config_dict',
+           'add_config_arguments', 'config_from_args']
 
 # %% ../nbs/02_config.ipynb #9cba5c59
 def opt(default,               # the field's default value
@@ -25,6 +25,12 @@ def opt(default,               # the field's default value
     return field(metadata=dict(help=help, choices=choices, group=group), **kw)
 
 # %% ../nbs/02_config.ipynb #ee67de1c
+def default_num_workers() -> int:
+    "Data-loading workers for this machine: the CPU cores this process may use, less one for the training loop, at most 8."
+    try: cores = len(os.sched_getaffinity(0))
+    except AttributeError: cores = os.cpu_count() or 1   # macOS and Windows have no affinity call
+    return max(0, min(8, cores - 1))
+
 @dataclass
 class ExperimentConfig:
     "Every option of a training run. Saved as `config.json` in the run folder; `from_json` re-makes the run."
@@ -45,7 +51,7 @@ class ExperimentConfig:
     pretrained: bool = opt(True, "start from the timm/hub weights (needs the network or the timm cache)", group='model')
     weights: str = opt(None, "local weights file for the backbone (.safetensors or a state dict), for offline use", group='model')
     image_size: int = opt(352, "input size in pixels (square, or per half with --two-view)", group='model')
-    two_view: bool = opt(False, "feed the left and right halves through one shared backbone", group='model')
+    two_view: bool = opt(True, "feed the left and right halves (two squares) through one shared backbone; --no-two-view: one 2:1 input", group='model')
     view_fusion: str = opt('concat', "how the two views' features are fused", ('concat', 'mean', 'attention'), group='model')
     head: str = opt('components', "components: predict green/dead/clover and derive the sums; direct: predict all five",
                     ('components', 'direct', 'density'), group='model')
@@ -88,23 +94,25 @@ class ExperimentConfig:
     unfreeze_blocks: int = opt(0, "second stage: train the backbone's last K blocks (0: all of it)", group='fine-tuning')
     # callbacks
     ema_decay: float = opt(0.999, "decay of the weights' exponential moving average (0: off)", group='callbacks')
-    snapshot_count: int = opt(3, "average the top-K checkpoints at the end (0: off)", group='callbacks')
+    snapshot_count: int = opt(3, "average the weights of K epochs at the end (0: off)", group='callbacks')
+    snapshot_select: str = opt('last', "which K epochs: last (a fixed schedule, nothing chosen on the validation fold); best: the top-K by the validation score, and average-or-best by it too (the reported score is then optimistic, and labelled so)",
+                               ('last', 'best'), group='callbacks')
     curriculum: bool = opt(True, "biomass-aware curriculum sampling over the first epochs", group='callbacks')
     curriculum_target: str = opt('Dry_Total_g', "target whose distribution drives the curriculum", group='callbacks')
     curriculum_epochs: int = opt(3, "epochs over which the curriculum widens from the middle of the distribution to all of it", group='callbacks')
-    early_stopping_patience: int = opt(0, "stop after this many epochs without improvement (0: off)", group='callbacks')
+    early_stopping_patience: int = opt(0, "stop after this many epochs without improvement on the validation fold (0: off; the reported score is then optimistic, and labelled so)", group='callbacks')
     wandb_project: str = opt(None, "log to this Weights & Biases project", group='callbacks')
     wandb_entity: str = opt(None, "Weights & Biases entity (team)", group='callbacks')
     wandb_run_name: str = opt(None, "Weights & Biases run name", group='callbacks')
     # validation and runtime
-    n_folds: int = opt(1, "cross-validation folds (1: one grouped hold-out split)", group='runtime')
+    n_folds: int = opt(5, "cross-validation folds, grouped by --cv-group-column (1: one grouped hold-out split, for quick probes)", group='runtime')
     val_fold: int = opt(0, "the fold used for validation when n_folds is 1 (a 5-fold split's fold)", group='runtime')
     cv_group_column: str = opt('Sampling_Date', "column(s) grouping images that must stay in one fold (comma-separated)", group='runtime')
     constraint_tolerance: float = opt(0.0, "grams below which the constraint repair leaves predictions unchanged", group='runtime')
     tta: str = opt('none', "test-time augmentation of the predictor (biomass-kit predict, the Kaggle submission kernel); the submission written by train has none", group='runtime')
     seed: int = opt(42, "random seed", group='runtime')
     device: str = opt('auto', "auto, cpu, cuda, cuda:N or mps", group='runtime')
-    num_workers: int = opt(0, "data-loading worker processes", group='runtime')
+    num_workers: int = opt(default_num_workers(), "data-loading worker processes (default: this machine's CPU cores less one, at most 8)", group='runtime')
 
     def __post_init__(self): self.validate()
 

@@ -17,7 +17,8 @@ from .core import InputError, BiomassKitError, atomic_write
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'JPEG_FORMATS', 'POLICIES', 'as_size', 'to_rgb', 'load_image', 'ImageCache',
-           'split_halves', 'reseed_transform', 'randaugment_ops', 'get_transforms', 'image_to_chw', 'prepare_views']
+           'split_halves', 'reseed_transform', 'randaugment_ops', 'fit_scale', 'whole_view_affine', 'get_transforms',
+           'image_to_chw', 'prepare_views']
 
 # %% ../nbs/04_images.ipynb #3fa7636a
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -138,21 +139,50 @@ def reseed_transform(transform, # an albumentations pipeline
     return transform
 
 def randaugment_ops(magnitude:float=9): # strength, 0 (identity) to 10
-    "The label-safe RandAugment operations, each at `magnitude`; every one is the identity at magnitude 0."
+    "The label-preserving RandAugment operations, each at `magnitude`; every one is the identity at magnitude 0."
     A, f = _albumentations(), magnitude/10
-    reflect = dict(border_mode=cv2.BORDER_REFLECT_101, p=1)
     sym = lambda x: (-x, x)
-    return [A.Affine(rotate=sym(30*f), **reflect),
-            A.Affine(shear={'x': sym(17*f), 'y': (0, 0)}, **reflect),
-            A.Affine(shear={'x': (0, 0), 'y': sym(17*f)}, **reflect),
-            A.Affine(translate_percent={'x': sym(0.2*f), 'y': (0, 0)}, **reflect),
-            A.Affine(translate_percent={'x': (0, 0), 'y': sym(0.2*f)}, **reflect),
+    return [whole_view_affine(rotate=30*f, scale=(1, 1), p=1),        # rotation, shrunk to keep the whole view
+            whole_view_affine(rotate=0, scale=(1 - 0.3*f, 1), p=1),   # downscale and pad (no translation: it would copy or cut grass)
             A.RandomBrightnessContrast(brightness_limit=sym(0.4*f), contrast_limit=(0, 0), p=1),
             A.RandomBrightnessContrast(brightness_limit=(0, 0), contrast_limit=sym(0.4*f), p=1),
             A.HueSaturationValue(hue_shift_limit=0, sat_shift_limit=sym(40*f), val_shift_limit=0, p=1),
             A.Sharpen(alpha=(0, 0.9*f), lightness=(1, 1), p=1),
             A.Posterize(num_bits=(8 - round(4*f), 8), p=1),
+            A.GaussianBlur(sigma_limit=(0.1, 0.1 + 1.5*f), p=1),      # sigma 0.1: a 3x3 kernel of weights 0, 1, 0
+            A.GaussNoise(std_range=(0, 0.06*f), p=1),
             A.NoOp(p=1)]
+
+# %% ../nbs/04_images.ipynb #d96d2a16
+def fit_scale(angle:float, # rotation, degrees
+              w:int, h:int # size of the view
+             ) -> float:
+    "The largest scale at which a `w`x`h` view turned by `angle` still fits, whole, in a `w`x`h` frame."
+    c, s = abs(np.cos(np.radians(angle))), abs(np.sin(np.radians(angle)))
+    return float(min(w/(w*c + h*s), h/(w*s + h*c)))
+
+@functools.cache
+def _whole_view_affine_class():
+    A = _albumentations()
+    class WholeViewAffine(A.ImageOnlyTransform):
+        "Rotate by up to `rotate` degrees and scale by `scale` times `fit_scale`: the whole view stays in the frame, padded with black."
+        def __init__(self, rotate=10.0, scale=(0.8, 1.0), p=0.5):
+            super().__init__(p=p)
+            self.rotate, self.scale = float(rotate), tuple(scale)
+        def get_params(self): return dict(angle=self.py_random.uniform(-self.rotate, self.rotate), zoom=self.py_random.uniform(*self.scale))
+        def apply(self, img, angle=0.0, zoom=1.0, **params):
+            if angle == 0 and zoom == 1: return img
+            h, w = img.shape[:2]
+            m = cv2.getRotationMatrix2D(((w - 1)/2, (h - 1)/2), angle, zoom*fit_scale(angle, w, h))
+            return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+        def get_transform_init_args_names(self): return ('rotate', 'scale')
+    return WholeViewAffine
+
+def whole_view_affine(rotate:float=10.0,      # largest rotation, degrees (either way)
+                      scale=(0.8, 1.0),       # range of the extra shrink (1, 1: only what the rotation needs)
+                      p:float=0.5):           # probability of applying it
+    "An albumentations operation: a small rotation and a downscale that keep the whole view, padded with black."
+    return _whole_view_affine_class()(rotate, scale, p)
 
 # %% ../nbs/04_images.ipynb #6bacfe23
 def _policy_ops(A, policy, w, h, magnitude, n_ops):
@@ -161,11 +191,10 @@ def _policy_ops(A, policy, w, h, magnitude, n_ops):
     if policy in ('none', 'gpu'): return []
     if policy == 'd4': return [A.D4(p=1)] if w == h else flips
     if policy == 'randaugment': return [*flips, A.SomeOf(randaugment_ops(magnitude), n=n_ops, replace=False, p=1)]
-    aspect = w/h
-    return [A.RandomResizedCrop(size=(h, w), scale=(0.6, 1.0), ratio=(aspect*0.8, aspect*1.25), p=1), *flips,
-            A.Affine(rotate=(-10, 10), border_mode=cv2.BORDER_REFLECT_101, p=0.5),
+    return [A.D4(p=1) if w == h else A.NoOp(), *flips, whole_view_affine(rotate=10, scale=(0.8, 1.0), p=0.5),
             A.RandomBrightnessContrast(brightness_limit=0.2, contrast_limit=0.2, p=0.8),
-            A.MultiplicativeNoise(multiplier=(0.9, 1.1), per_channel=True, elementwise=False, p=0.8)]
+            A.MultiplicativeNoise(multiplier=(0.9, 1.1), per_channel=True, elementwise=False, p=0.8),
+            A.OneOf([A.GaussianBlur(sigma_limit=(0.3, 1.0)), A.GaussNoise(std_range=(0.01, 0.04))], p=0.2)]
 
 def get_transforms(policy:str='default',  # one of `POLICIES`: 'default', 'd4', 'randaugment', 'none' or 'gpu'
                    image_size=352,        # size of the output view: an int (square) or (width, height)
@@ -179,7 +208,7 @@ def get_transforms(policy:str='default',  # one of `POLICIES`: 'default', 'd4', 
     A, (w, h) = _albumentations(), as_size(image_size)
     resize = A.Resize(height=h, width=w, interpolation=cv2.INTER_AREA)
     ops = _policy_ops(A, policy, w, h, magnitude, n_ops) if train else []
-    tfm = A.Compose(ops if ops and policy == 'default' else [resize, *ops])  # the default's crop already resizes
+    tfm = A.Compose([resize, *ops])   # resize first: every random operation then keeps the whole view
     return tfm if seed is None else reseed_transform(tfm, seed)
 
 # %% ../nbs/04_images.ipynb #a4752823

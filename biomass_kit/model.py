@@ -26,7 +26,7 @@ from .fusion import ViewFusion, MLPFusion, PerceiverFusion
 __all__ = ['MODEL_OPTIONS', 'MODEL_FORMAT', 'preprocess_config', 'read_state_dict', 'load_backbone_weights', 'create_backbone',
            'feature_tokens', 'pooled_dim', 'backbone_groups', 'freeze_backbone', 'TargetTransform', 'check_targets',
            'compose_targets', 'TargetHead', 'IntervalBins', 'patch_tokens', 'patch_count', 'DensityHead',
-           'drop_path_kwargs', 'density_head', 'BiomassModel', 'GramsOnly', 'model_options', 'metadata_dims',
+           'drop_path_kwargs', 'density_head', 'view_hw', 'BiomassModel', 'GramsOnly', 'model_options', 'metadata_dims',
            'create_model', 'biomass_splitter', 'param_groups', 'save_model', 'load_model', 'parameter_counts',
            'describe']
 
@@ -296,6 +296,13 @@ def density_head(model, options:dict, token_dim:int) -> DensityHead:
                          "(use --metadata-mode none or aux, --fusion-type mlp)")
     return DensityHead(token_dim, patch_count(model.backbone, model.n_views))
 
+# %% ../nbs/10_model.ipynb #c57476f6
+def view_hw(options:dict) -> tuple | None: # `model_options`: its `image_size` and `two_view`
+    "(height, width) of one view: a square half with two views, else the whole photo at its own 2:1 aspect."
+    s = options.get('image_size')
+    if s is None: return None
+    return (s, s) if options.get('two_view') else (s, 2*s)
+
 # %% ../nbs/10_model.ipynb #354f8987
 class BiomassModel(nn.Module):
     "timm backbone + optional two-view and metadata fusion + heads; `forward` -> {'grams': (B, 5), ...}."
@@ -308,7 +315,7 @@ class BiomassModel(nn.Module):
         n_meta = o.get('n_metadata_features', 0) if self.metadata_mode == 'input' else 0
         if self.metadata_mode == 'input' and not n_meta:
             raise InputError("--metadata-mode input: the model needs the metadata encoder's sizes (n_metadata_features)")
-        self.backbone = create_backbone(o['model'], o['pretrained'], o['weights'], o['image_size'], **drop_path_kwargs(o))
+        self.backbone = create_backbone(o['model'], o['pretrained'], o['weights'], view_hw(o), **drop_path_kwargs(o))
         freeze_backbone(self.backbone, o['freeze_fraction'])
         self.preprocess = {**self.backbone.preprocess, 'two_view': bool(o['two_view'])}
         dim, token_dim = pooled_dim(self.backbone), self.backbone.num_features

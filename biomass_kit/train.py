@@ -44,17 +44,17 @@ from .callbacks import (WeightedSamplingDL, ResumableLearner, EMACallback, Snaps
 # %% auto #0
 __all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLATIONS', 'train_csv_path', 'read_training_table',
            'read_test_table', 'Photo', 'TensorViews', 'ReadPhoto', 'PhotoViews', 'AugmentedViews', 'grams_title',
-           'TargetGrams', 'Unshown', 'ToTensorOf', 'GpuAugment', 'BiomassDL', 'load_size', 'sample_table',
+           'TargetGrams', 'Unshown', 'ToTensorOf', 'GpuAugment', 'BiomassDL', 'load_size', 'view_size', 'sample_table',
            'biomass_datablock', 'biomass_dataloaders', 'is_main_process', 'barrier', 'init_distributed',
-           'process_batch_size', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics', 'EpochLines',
-           'use_epoch_lines', 'build_learner', 'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks',
-           'curriculum_values', 'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams',
-           'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv',
-           'labelled_rows', 'mean_baseline', 'input_normalization', 'train_fold', 'write_fold', 'new_run_dir',
-           'assign_folds', 'with_pseudo_rows', 'fold_plan', 'check_photos', 'failed_run_marked',
-           'write_submission_files', 'summarize_run', 'check_run', 'train', 'shared_run_dir', 'write_tables',
-           'resumable_run', 'resume_config', 'probe_score', 'train_parser', 'train_main', 'ablation_markdown', 'ablate',
-           'ablate_main', 'demo_config', 'run_demo']
+           'process_batch_size', 'test_time_samples', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics',
+           'EpochLines', 'use_epoch_lines', 'build_learner', 'learning_rates', 'fit_schedule', 'WandbConfigByInit',
+           'wandb_callbacks', 'curriculum_values', 'selects_on_validation', 'config_callbacks', 'FoldSetup',
+           'fold_learner', 'predict_grams', 'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table',
+           'pred_columns', 'raw_table', 'write_csv', 'labelled_rows', 'mean_baseline', 'input_normalization',
+           'score_with_metadata', 'train_fold', 'write_fold', 'new_run_dir', 'assign_folds', 'with_pseudo_rows',
+           'fold_plan', 'check_photos', 'failed_run_marked', 'write_submission_files', 'summarize_run', 'check_run',
+           'train', 'shared_run_dir', 'write_tables', 'resumable_run', 'resume_config', 'probe_score', 'train_parser',
+           'train_main', 'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
 
 # %% ../nbs/20_train.ipynb #e362363c
 def _csv_and_images(csv, image_dir, flag:str):
@@ -143,14 +143,15 @@ class ToTensorOf(DisplayedTransform):
 class GpuAugment(DisplayedTransform):
     "Training batches: fastai's GPU augmentations (`aug_transforms`) on every view, on the batch's device; each view draws its own."
     split_idx, order = 0, 30   # training only; after IntToFloatTensor (10), before Normalize (99)
-    def __init__(self, size:int,               # side of the square views
+    def __init__(self, size,                   # (height, width) of the views, or the side of square ones
                  min_scale:float=1.0,          # least fraction of the area a random crop keeps (1: no crop; a crop cuts away biomass the labels count)
-                 max_rotate:float=10.,         # largest rotation, degrees (half the views are rotated)
+                 max_rotate:float=0.,          # largest rotation, degrees (0: none; a rotation in the frame cuts its corners away)
+                 min_zoom:float=0.8,           # smallest downscale of the whole view (half the views), padded with black
                  max_lighting:float=0.2):      # brightness and contrast change (80% of the views)
         super().__init__()
-        self.augment = Pipeline(aug_transforms(do_flip=True, flip_vert=True, max_rotate=max_rotate, min_zoom=1., max_zoom=1.,
+        self.augment = Pipeline(aug_transforms(do_flip=True, flip_vert=True, max_rotate=max_rotate, min_zoom=min_zoom, max_zoom=1.,
                                                max_warp=0., max_lighting=max_lighting, p_affine=0.5, p_lighting=0.8,
-                                               size=size, min_scale=min_scale), split_idx=0)
+                                               size=size, min_scale=min_scale, pad_mode='zeros'), split_idx=0)
     def encodes(self, x:TensorImage):
         if x.ndim == 4: return self.augment(x)
         views = self.augment(TensorImage(x.flatten(0, 1)))   # (B, V, C, H, W) -> B*V images
@@ -164,8 +165,12 @@ class BiomassDL(WeightedSamplingDL):
 
 # %% ../nbs/20_train.ipynb #7558490d
 def load_size(cfg:ExperimentConfig) -> tuple:
-    "(width, height) photos are decoded at: the input size, twice as wide with `--two-view` (two square halves)."
-    return (2*cfg.image_size if cfg.two_view else cfg.image_size, cfg.image_size)
+    "(width, height) photos are decoded at: `image_size` high and twice as wide, the photos' own 2:1 shape (two square halves with `--two-view`)."
+    return (2*cfg.image_size, cfg.image_size)
+
+def view_size(cfg:ExperimentConfig) -> tuple:
+    "(width, height) of one model input: a square half with `--two-view`, else the whole 2:1 photo."
+    return (cfg.image_size, cfg.image_size) if cfg.two_view else load_size(cfg)
 
 def sample_table(cfg:ExperimentConfig,         # the run's configuration (its `metadata_mode`)
                  table:pd.DataFrame,           # `read_training_table` or `read_test_table` rows
@@ -185,10 +190,10 @@ def biomass_datablock(cfg:ExperimentConfig,     # the run's configuration
                       std=IMAGENET_STD) -> DataBlock:
     "The fastai `DataBlock` of a run: photo (+ metadata) in, five targets (+ auxiliary targets) out."
     photo = TransformBlock(type_tfms=ReadPhoto(load_size(cfg), cfg.cache_dir),
-                           item_tfms=[AugmentedViews(get_transforms(cfg.augmentation_policy, cfg.image_size, True, cfg.randaugment_magnitude),
+                           item_tfms=[AugmentedViews(get_transforms(cfg.augmentation_policy, view_size(cfg), True, cfg.randaugment_magnitude),
                                                      cfg.two_view),
-                                      PhotoViews(get_transforms(cfg.augmentation_policy, cfg.image_size, False), cfg.two_view)],
-                           batch_tfms=[IntToFloatTensor(), *([GpuAugment(cfg.image_size)] if cfg.augmentation_policy == 'gpu' else []),
+                                      PhotoViews(get_transforms(cfg.augmentation_policy, view_size(cfg), False), cfg.two_view)],
+                           batch_tfms=[IntToFloatTensor(), *([GpuAugment(view_size(cfg)[::-1])] if cfg.augmentation_policy == 'gpu' else []),
                                        Normalize.from_stats(mean, std, cuda=False)])
     blocks, getters = [photo], [ColReader('image_file')]
     if cfg.metadata_mode == 'input': blocks.append(TransformBlock(type_tfms=ToTensorOf(Unshown, torch.float32))); getters.append(ColReader('_metadata'))
@@ -230,6 +235,18 @@ def process_batch_size(cfg:ExperimentConfig) -> int:
     world = max(num_distrib(), 1)
     if cfg.batch_size % world: raise InputError(f"--batch-size {cfg.batch_size}: must be a multiple of the {world} processes")
     return cfg.batch_size // world
+
+# %% ../nbs/20_train.ipynb #4e538338
+def test_time_samples(cfg:ExperimentConfig,      # the run's configuration (its `metadata_mode`)
+                      samples:pd.DataFrame,      # `sample_table` rows
+                      idx,                       # positions of the rows to feed as test photos are fed (the validation rows)
+                      encoder:MetadataEncoder=None # the fitted encoder whose fallback replaces their metadata
+                     ) -> pd.DataFrame:
+    "`samples` with the metadata features of the rows at `idx` replaced by the test-time fallback (test.csv has no metadata)."
+    if cfg.metadata_mode != 'input' or len(idx) == 0: return samples
+    samples, fallback = samples.reset_index(drop=True).copy(), encoder.fallback_vector()
+    for i in np.asarray(idx, dtype=int): samples.at[i, '_metadata'] = fallback.copy()
+    return samples
 
 # %% ../nbs/20_train.ipynb #a716abab
 MONITOR = 'weighted_r2'  # the official metric: the score snapshots, early stopping and CV use (higher is better)
@@ -331,6 +348,10 @@ def curriculum_values(cfg:ExperimentConfig, train_rows:pd.DataFrame) -> np.ndarr
         raise InputError(f"--curriculum-target {cfg.curriculum_target}: not a column of the training table; use one of {', '.join(TARGETS)}")
     return train_rows[cfg.curriculum_target].to_numpy(dtype=np.float64)
 
+def selects_on_validation(cfg:ExperimentConfig) -> bool:
+    "Does the run choose anything (epochs, snapshots, average or best) by the score of the fold it then reports?"
+    return cfg.early_stopping_patience > 0 or (cfg.snapshot_count > 0 and cfg.snapshot_select == 'best')
+
 def config_callbacks(cfg:ExperimentConfig,    # the run's configuration
                      folder=None,             # fold folder: history files and checkpoint.pt (None: neither)
                      train_rows=None,         # training rows, for the curriculum's values
@@ -339,7 +360,7 @@ def config_callbacks(cfg:ExperimentConfig,    # the run's configuration
     "The kit's callbacks that `cfg` switches on."
     cbs = [FiniteLossCallback()]
     if cfg.ema_decay > 0: cbs.append(EMACallback(cfg.ema_decay))
-    if cfg.snapshot_count > 0: cbs.append(SnapshotCallback(cfg.snapshot_count, MONITOR, greater=True))
+    if cfg.snapshot_count > 0: cbs.append(SnapshotCallback(cfg.snapshot_count, MONITOR, greater=True, select=cfg.snapshot_select))
     if cfg.curriculum and train_rows is not None: cbs.append(CurriculumCallback(curriculum_values(cfg, train_rows), cfg.curriculum_epochs))
     cbs.append(HistoryCallback(folder))
     if folder is not None: cbs.append(CheckpointCallback(Path(folder)/'checkpoint.pt', resume=resume))
@@ -373,7 +394,8 @@ def fold_learner(cfg:ExperimentConfig,   # the run's configuration
     model = create_model(cfg, metadata_info=encoder.to_dict() if cfg.metadata_mode != 'none' else None,
                          train_targets=train_rows[list(TARGETS)])
     pp = model.preprocess
-    dls = biomass_dataloaders(cfg, sample_table(cfg, table, encoder), valid_idx, pp['mean'], pp['std'])
+    samples = test_time_samples(cfg, sample_table(cfg, table, encoder), valid_idx, encoder)   # validation fed as the test set is
+    dls = biomass_dataloaders(cfg, samples, valid_idx, pp['mean'], pp['std'])
     parallel = [DistributedCallback()] if num_distrib() > 1 else []
     learn = build_learner(cfg, dls, model, parallel + config_callbacks(cfg, folder, train_rows, resume, wandb_name) + list(cbs),
                           path=str(folder or '.'))  # a str: W&B's config logging cannot read a Path
@@ -467,6 +489,12 @@ def input_normalization(cfg:ExperimentConfig, model, encoder:MetadataEncoder) ->
 
 def _cb(learn, name): return learn.__dict__.get(name)
 
+def score_with_metadata(cfg:ExperimentConfig, s:FoldSetup, valid_rows:pd.DataFrame, y:np.ndarray) -> float | None:
+    "The official metric of the validation photos fed *with* their own metadata (`--metadata-mode input` only): not a test-time score."
+    if cfg.metadata_mode != 'input': return None
+    dl = s.learn.dls.test_dl(sample_table(cfg, valid_rows, s.encoder))
+    return float(weighted_r2(y, repair(predict_grams(s.learn.model, dl, s.learn.dls.n_inp), cfg.constraint_tolerance)))
+
 def train_fold(cfg:ExperimentConfig,    # the run's configuration
                table:pd.DataFrame,      # `read_training_table` rows
                valid_idx,               # positions of the validation rows
@@ -502,14 +530,18 @@ def write_fold(cfg:ExperimentConfig, s:FoldSetup, table:pd.DataFrame, folder:Pat
     if test is not None:
         test_dl = learn.dls.test_dl(sample_table(cfg, test, s.encoder))
         write_csv(prediction_table(test, predict_grams(model, test_dl, learn.dls.n_inp)), folder/'test_predictions.csv')
+    with_metadata = score_with_metadata(cfg, s, valid_rows, y)
     history = _cb(learn, 'history').rows
     scores = [r.get(MONITOR, float('nan')) for r in history]
     snapshot, curriculum, stop = _cb(learn, 'snapshot'), _cb(learn, 'curriculum'), _cb(learn, 'early_stop')
     constraints = constraint_report(y, raw, repaired)
     metrics = dict(fold=fold, score=constraints['repaired']['weighted_r2'], score_raw=constraints['raw']['weighted_r2'],
+                   score_with_metadata=with_metadata,
                    baseline_mean_prediction=mean_baseline(labelled_rows(train_rows)[list(TARGETS)].to_numpy(), y),
                    validation=constraints['repaired'], epochs_run=len(history),
                    best_epoch=int(np.nanargmax(scores)) if np.isfinite(scores).any() else None,
+                   best_epoch_score_selected_on_validation=float(np.nanmax(scores)) if np.isfinite(scores).any() else None,
+                   selected_on_validation=selects_on_validation(cfg),
                    stopped_early_at=stop.stopped_epoch if stop else None,
                    snapshot=snapshot.report if snapshot else None, curriculum_schedule=curriculum.schedule if curriculum else None,
                    n_train=len(train_rows), n_valid=len(valid_rows), seconds=round(time.time() - t0, 2))
@@ -517,7 +549,7 @@ def write_fold(cfg:ExperimentConfig, s:FoldSetup, table:pd.DataFrame, folder:Pat
     save_json(constraints, folder/'validation_constraint_metrics.json')
     plot_learning_curves({f'fold {fold}': history}, folder/'learning_curves.png')
     plot_pred_vs_true(y, repaired, folder/'pred_vs_true.png')
-    result = {k: metrics[k] for k in ('fold', 'score', 'score_raw', 'baseline_mean_prediction', 'epochs_run', 'best_epoch',
+    result = {k: metrics[k] for k in ('fold', 'score', 'score_raw', 'score_with_metadata', 'selected_on_validation', 'best_epoch_score_selected_on_validation', 'baseline_mean_prediction', 'epochs_run', 'best_epoch',
                                       'n_train', 'n_valid', 'seconds')}
     save_json({**result, 'history': history}, folder/'fold_result.json')
     (folder/'checkpoint.pt').unlink(missing_ok=True)
@@ -600,6 +632,15 @@ def write_submission_files(cfg:ExperimentConfig, run_dir:Path, test:pd.DataFrame
     with atomic_path(Path(cfg.output_dir)/'latest_submission.csv') as tmp: shutil.copyfile(path, tmp)
     return path
 
+def _mean_of(results, key:str) -> float | None:
+    "Mean over folds of `key` of their results; None where a fold lacks it."
+    scores = [r.get(key) for r in results]
+    return None if any(s is None for s in scores) else float(np.mean(scores))
+
+def _with_metadata_mean(results) -> float | None:
+    "Mean over folds of `score_with_metadata` (validation fed its own metadata, which test photos lack); None without it."
+    return _mean_of(results, 'score_with_metadata')
+
 def summarize_run(cfg:ExperimentConfig, run_dir:Path, plan:list, results:list, table:pd.DataFrame,
                   test:pd.DataFrame=None, seconds:float=0.0, resumed:bool=False) -> dict:
     "Write the run-level files (OOF predictions, CV history, metrics, plots, submission, summary); returns the summary."
@@ -627,7 +668,9 @@ def summarize_run(cfg:ExperimentConfig, run_dir:Path, plan:list, results:list, t
                    resumed=resumed, device=str(get_device(cfg.device)), versions=_versions(), model=cfg.model,
                    image_size=cfg.image_size, epochs=cfg.epochs, n_folds=cfg.n_folds, n_train_images=len(table),
                    n_test_images=0 if test is None else len(test), metric=MONITOR,
-                   score=dict(mean=mean, std=std, per_fold=scores, oof=cv['oof_score']),
+                   score=dict(mean=mean, std=std, per_fold=scores, oof=cv['oof_score'], with_metadata=_with_metadata_mean(results),
+                              selected_on_validation=selects_on_validation(cfg),
+                              best_epoch_selected_on_validation=_mean_of(results, 'best_epoch_score_selected_on_validation')),
                    baselines=dict(mean_prediction=baseline), submission=str(submission) if submission else None,
                    models=[str((folder/'best_model.pt').relative_to(run_dir)) for _, _, folder in plan])
     save_json(summary, run_dir/'run_summary.json')
@@ -747,6 +790,12 @@ def _print_result(run_dir:Path):
     print(f"official weighted R² ({'hold-out' if s['n_folds'] == 1 else str(s['n_folds']) + '-fold CV'}): "
           f"{sc['mean']:.4f}" + (f" ± {sc['std']:.4f}" if s['n_folds'] > 1 else '') +
           f"   (mean-prediction baseline {s['baselines']['mean_prediction']:.4f})")
+    if sc.get('selected_on_validation'):
+        print("  (optimistic: epochs or snapshots were chosen on the folds this score comes from; --snapshot-select last and no early stopping give an unbiased one)")
+    if sc.get('best_epoch_selected_on_validation') is not None:
+        print(f"  best single epoch, picked on the validation folds (a selected figure, not an estimate): {sc['best_epoch_selected_on_validation']:.4f}")
+    if sc.get('with_metadata') is not None:
+        print(f"  (with the validation photos' own metadata, which test photos lack: {sc['with_metadata']:.4f}; not a leaderboard estimate)")
     if s['submission']: print(f"submission: {s['submission']}")
 
 def train_main(argv:list=None) -> int: # arguments after `biomass-kit train`
@@ -815,7 +864,8 @@ def demo_config(data_dir, output_dir) -> ExperimentConfig:
                             sample_submission=str(data_dir/'sample_submission.csv'), output_dir=str(output_dir),
                             model='regnetx_002', pretrained=False, image_size=128, two_view=True, epochs=40, batch_size=16,
                             lr=5e-3, backbone_lr_mult=1.0, augmentation_policy='d4', metadata_mode='none', ema_decay=0.99,
-                            snapshot_count=3, curriculum_epochs=3, device='cpu', seed=0)
+                            snapshot_count=3, curriculum_epochs=3, device='cpu', seed=0,
+                            n_folds=1, num_workers=0)   # the demo's own small settings: one hold-out fold, no workers
 
 def run_demo(out_dir='demo_output',       # folder for the synthetic data and the run
              n_train:int=200,             # synthetic training photos

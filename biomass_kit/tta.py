@@ -23,8 +23,9 @@ from .constraints import repair
 
 # %% auto #0
 __all__ = ['D4', 'SQUARE_ONLY', 'FULL', 'HALVES', 'VIEW_TTAS', 'CROP_TTAS', 'TTA_NAMES', 'REPORT_TTAS', 'InputLayout',
-           'apply_view', 'grid_boxes', 'decode_size', 'crop_photo', 'TTAPlan', 'parse_tta', 'forward_views',
-           'CallableMember', 'member_name', 'predict_variants', 'tta_report']
+           'apply_view', 'grid_boxes', 'decode_size', 'crop_photo', 'TTAPlan', 'parse_tta', 'tta_geometry_error',
+           'tta_choices', 'check_tta', 'forward_views', 'CallableMember', 'member_name', 'predict_variants',
+           'tta_report']
 
 # %% ../nbs/30_tta.ipynb #de5b08b6
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ VIEW_TTAS = {'none': ('identity',), 'hflip': ('identity', 'hflip'), 'vflip': ('i
              'flips': ('identity', 'hflip', 'vflip', 'rot180'), 'd4': tuple(D4)}
 CROP_TTAS = {'full': (FULL,), 'halves': HALVES}
 TTA_NAMES = ('none', 'hflip', 'vflip', 'flips', 'd4', 'halves', 'grid2x2', 'grid3x3', 'halves+flips', 'grid2x2+flips')
-REPORT_TTAS = ('none', 'hflip', 'vflip', 'flips', 'd4', 'halves', 'grid2x2')
+REPORT_TTAS = ('none', 'hflip', 'vflip', 'flips', 'd4')   # the view TTAs: crops are refused (`check_tta`)
 
 @dataclass(frozen=True)
 class TTAPlan:
@@ -156,6 +157,36 @@ def parse_tta(name:str,            # e.g. 'flips', 'd4', 'halves', 'grid2x2', 'h
                              f"({', '.join(CROP_TTAS)}, gridNxM) or both joined by '+', e.g. {', '.join(TTA_NAMES)}")
     return TTAPlan(str(name), crops or (FULL,), views or ('identity',))
 
+# %% ../nbs/30_tta.ipynb #ecd22818
+def tta_geometry_error(plan:TTAPlan,          # a parsed TTA
+                       layout:InputLayout     # the model input
+                      ) -> str | None:
+    "Why the passes of `plan` would not reach the model at the geometry it was trained on; None when they do."
+    (w, h), (vw, vh) = layout.load_size, layout.view_size
+    crop = next((b for b in plan.crops if tuple(b) != FULL), None)
+    if crop is not None:
+        cw, ch = crop[2] - crop[0], crop[3] - crop[1]
+        return (f"its crops ({cw:.0%} x {ch:.0%} of the photo) would be resized to the model's whole {w}x{h} input, a "
+                f"{1/min(cw, ch):.3g}x zoom{' and a stretch' if abs(cw - ch) > 1e-9 else ''} the model never saw: it was "
+                "trained on whole photos, and its grams are those of the whole quadrat")
+    turn = next((v for v in plan.views if v in SQUARE_ONLY), None)
+    if turn is not None and vw != vh:
+        return f"{turn} turns the {vw}x{vh} views a quarter-turn, to a shape the model was not trained on (quarter-turns need square views)"
+    return None
+
+def tta_choices(layout:InputLayout) -> list: # the model input
+    "The view TTAs whose passes match the model's training geometry."
+    return [n for n in VIEW_TTAS if tta_geometry_error(parse_tta(n), layout) is None]
+
+def check_tta(tta,                 # a TTA name or `TTAPlan`
+              layout:InputLayout,  # the model input
+              flag:str='--tta'):   # the flag to name in errors
+    "The `TTAPlan` of `tta`, or an `InputError` saying why it does not match the model's training geometry."
+    plan = parse_tta(tta, flag)
+    why = tta_geometry_error(plan, layout)
+    if why: raise InputError(f"{flag} {plan.name}: refused for this model: {why}; use one of {', '.join(tta_choices(layout))}")
+    return plan
+
 # %% ../nbs/30_tta.ipynb #aa2ff2e9
 def forward_views(forward,         # `forward(x, metadata) -> (B, 5)` grams
                   x,               # batch of inputs (NumPy array or torch tensor)
@@ -184,11 +215,13 @@ def predict_variants(member,                 # a member: `layout` and `forward_v
                      batch_size:int=16,      # photos per batch
                      progress:bool=False,    # show a progress bar
                      num_workers:int=0,      # decoding threads (0: decode in this thread)
-                     cache=None              # an `images.ImageCache` for the decoded photos
+                     cache=None,             # an `images.ImageCache` for the decoded photos
+                     check_geometry:bool=True # False: also run TTAs the model was not trained for (crops; `check_tta`)
                     ) -> np.ndarray:
     "(P, N, 5) grams of every TTA pass (crop-major: crop 0 in every view, then crop 1, ...) of every photo."
     if batch_size < 1: raise InputError(f"--batch-size {batch_size}: must be at least 1")
-    plan, layout, paths = parse_tta(tta), member.layout, [Path(p) for p in paths]
+    layout, paths = member.layout, [Path(p) for p in paths]
+    plan = check_tta(tta, layout) if check_geometry else parse_tta(tta)
     if metadata is not None and len(metadata) != len(paths):
         raise InputError(f"metadata has {len(metadata)} rows for {len(paths)} images")
     size, V = decode_size(layout, plan.crops), len(plan.views)
