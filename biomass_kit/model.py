@@ -559,7 +559,9 @@ def describe(model:BiomassModel) -> str:
         meta = f" + metadata (B, {model.fusion.n_metadata}) [fallback when missing, dropout p={o['metadata_dropout']}]" if model.fusion.n_metadata else ''
         lines.append(f"  -> {type(model.fusion).__name__}{meta} ({_millions(c['fusion'])}) -> (B, {model.fusion.out_dim})")
     parts = ', '.join(COMPONENTS)
-    lines.append(f"  -> {o['head']} head ({o['target_transform']} scale): " +
+    if o['head'] == 'density': lines.append(f"  -> density head on the patch tokens (B, N, {model.backbone.num_features}): 1x1 conv, "
+                                            f"softplus, sum over the patches of every view -> grams (B, 5)")
+    else: lines.append(f"  -> {o['head']} head ({o['target_transform']} scale): " +
                  (f"{parts} >= 0, sums by the rules" if o['head'] == 'components' else "five targets >= 0") + " -> grams (B, 5)")
     if model.bins is not None: lines.append(f"  -> interval-bin logits (B, 5, {model.bins.n_bins})")
     if model.aux_numeric_head is not None or model.aux_class_heads is not None:
