@@ -108,6 +108,9 @@ class ExperimentConfig:
     n_folds: int = opt(5, "cross-validation folds, grouped by --cv-group-column (1: one grouped hold-out split, for quick probes)", group='runtime')
     val_fold: int = opt(0, "the fold used for validation when n_folds is 1 (a 5-fold split's fold)", group='runtime')
     cv_group_column: str = opt('Sampling_Date', "column(s) grouping images that must stay in one fold (comma-separated)", group='runtime')
+    # the submission's models (nbs/20_train: a full fit and seeds)
+    full_fit: bool = opt(False, "after the CV folds, fit once more on every labelled photo (and --pseudo-csv rows) with the same fixed schedule; that fit makes submission.csv, the CV score stays the folds' out-of-fold score", group='submission models')
+    seeds: int = opt(1, "fits per fold (and per full fit), each with its own seed (seed, seed+1, ...); their predictions are averaged, out-of-fold ones too, so the CV score is the seed ensemble's", group='submission models')
     constraint_tolerance: float = opt(0.0, "grams below which the constraint repair leaves predictions unchanged", group='runtime')
     tta: str = opt('none', "test-time augmentation of the predictor (biomass-kit predict, the Kaggle submission kernel); the submission written by train has none", group='runtime')
     seed: int = opt(42, "random seed", group='runtime')
@@ -123,7 +126,7 @@ class ExperimentConfig:
         for f in fields(self):
             v, ch = getattr(self, f.name), f.metadata.get('choices')
             if ch and v not in ch: raise InputError(f"--{flag_name(f.name)} {v!r}: expected one of {', '.join(map(str, ch))}")
-        for name in ('epochs', 'batch_size', 'image_size', 'n_folds', 'curriculum_epochs'):
+        for name in ('epochs', 'batch_size', 'image_size', 'n_folds', 'curriculum_epochs', 'seeds'):
             if getattr(self, name) < 1: raise InputError(f"--{flag_name(name)} must be at least 1, got {getattr(self, name)}")
         for name in ('snapshot_count', 'early_stopping_patience', 'num_workers'):
             if getattr(self, name) < 0: raise InputError(f"--{flag_name(name)} must be at least 0, got {getattr(self, name)}")

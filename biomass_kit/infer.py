@@ -30,8 +30,16 @@ MODEL_FILE = 'best_model.pt'
 METADATA_FILE = 'metadata_info.json'
 FAILED_RUN_FILE = 'run_failed.json'  # written by `biomass-kit train` into a run folder whose training failed
 
+def _submission_models(run_dir:Path) -> list[Path] | None:
+    "The model folders `run_summary.json` says made the run's submission (`--full-fit`, `--seeds`); None in older runs."
+    listed = load_json(run_dir/'run_summary.json').get('submission_models') if (run_dir/'run_summary.json').is_file() else None
+    if not listed: return None
+    missing = [d for d in listed if not (run_dir/d/MODEL_FILE).is_file()]
+    if missing: raise InputError(f"--run-dir {run_dir}: run_summary.json lists {missing[0]}/{MODEL_FILE}, which is not there")
+    return [run_dir/d for d in listed]
+
 def model_dirs(run_dir) -> list[Path]: # a run folder, or one `fold-XX/` folder of it
-    "The folders holding the run's models: its `fold-XX/` folders when it has them, else the run folder itself."
+    "The folders holding the run's models: those that made its submission (full fits, seeds), else its `fold-XX/` folders, else the folder itself."
     run_dir = Path(run_dir)
     if not run_dir.is_dir(): raise InputError(f"--run-dir {run_dir}: folder not found")
     for folder in (run_dir, run_dir.parent):
@@ -41,6 +49,7 @@ def model_dirs(run_dir) -> list[Path]: # a run folder, or one `fold-XX/` folder 
     if (run_dir/'config.json').is_file() and not (run_dir/'run_summary.json').is_file():   # killed before its end
         raise InputError(f"--run-dir {run_dir}: an unfinished run (no run_summary.json); continue it with "
                          f"`biomass-kit train --resume {run_dir}`, or give one of its finished fold-XX/ folders")
+    if (listed := _submission_models(run_dir)): return listed
     folds = sorted(d for d in run_dir.glob('fold-*') if (d/MODEL_FILE).is_file())
     if folds: return folds
     if (run_dir/MODEL_FILE).is_file(): return [run_dir]
@@ -86,7 +95,7 @@ def load_member(model_dir,              # a folder with best_model.pt (a run, or
     model = load_model(model_dir/MODEL_FILE)
     encoder = _metadata_encoder(model_dir) if model.takes_metadata else None
     layout = InputLayout.from_preprocess(model.preprocess, encoder.n_features if encoder else 0)
-    name = f"{model_dir.parent.name}/{model_dir.name}" if model_dir.name.startswith('fold-') else model_dir.name
+    name = f"{model_dir.parent.name}/{model_dir.name}" if model_dir.name.startswith(('fold-', 'seed-', 'full-fit')) else model_dir.name
     return TorchMember(GramsOnly(model).eval(), layout, encoder, device, fp16, name)
 
 # %% ../nbs/31_infer.ipynb #8a4d8774

@@ -42,18 +42,21 @@ from .callbacks import (WeightedSamplingDL, ResumableLearner, EMACallback, Snaps
                                    FiniteLossCallback)
 
 # %% auto #0
-__all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'RESUME_MAY_CHANGE', 'ABLATIONS', 'train_csv_path', 'read_training_table',
-           'read_test_table', 'Photo', 'TensorViews', 'ReadPhoto', 'PhotoViews', 'AugmentedViews', 'grams_title',
-           'TargetGrams', 'Unshown', 'ToTensorOf', 'GpuAugment', 'BiomassDL', 'load_size', 'view_size', 'sample_table',
-           'biomass_datablock', 'biomass_dataloaders', 'is_main_process', 'barrier', 'init_distributed',
-           'process_batch_size', 'test_time_samples', 'grams_of', 'short_name', 'GramsMetric', 'biomass_metrics',
-           'EpochLines', 'use_epoch_lines', 'build_learner', 'learning_rates', 'fit_schedule', 'WandbConfigByInit',
-           'wandb_callbacks', 'curriculum_values', 'selects_on_validation', 'config_callbacks', 'FoldSetup',
-           'fold_learner', 'predict_grams', 'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table',
-           'pred_columns', 'raw_table', 'write_csv', 'labelled_rows', 'mean_baseline', 'input_normalization',
-           'score_with_metadata', 'train_fold', 'write_fold', 'new_run_dir', 'assign_folds', 'with_pseudo_rows',
-           'fold_plan', 'check_photos', 'failed_run_marked', 'write_submission_files', 'summarize_run', 'check_run',
-           'train', 'shared_run_dir', 'write_tables', 'resumable_run', 'resume_config', 'probe_score', 'train_parser',
+__all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'FULL_FIT_DIR', 'CV_SCORE_OF', 'RESUME_MAY_CHANGE', 'ABLATIONS',
+           'train_csv_path', 'read_training_table', 'read_test_table', 'Photo', 'TensorViews', 'ReadPhoto',
+           'PhotoViews', 'AugmentedViews', 'grams_title', 'TargetGrams', 'Unshown', 'ToTensorOf', 'GpuAugment',
+           'BiomassDL', 'load_size', 'view_size', 'sample_table', 'biomass_datablock', 'biomass_dataloaders',
+           'is_main_process', 'barrier', 'init_distributed', 'process_batch_size', 'test_time_samples', 'grams_of',
+           'short_name', 'GramsMetric', 'biomass_metrics', 'EpochLines', 'use_epoch_lines', 'build_learner',
+           'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks', 'curriculum_values',
+           'selects_on_validation', 'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams',
+           'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv',
+           'labelled_rows', 'mean_baseline', 'input_normalization', 'score_with_metadata', 'fit_fold',
+           'write_test_predictions', 'train_fold', 'write_fold', 'new_run_dir', 'assign_folds', 'with_pseudo_rows',
+           'fold_plan', 'check_photos', 'failed_run_marked', 'seed_folder', 'seed_config', 'fit_plan', 'plan_folders',
+           'full_fit_folders', 'submission_folders', 'full_fit_config', 'seed_averaged_oof', 'per_fold_scores',
+           'write_full_fit', 'train_full_fits', 'write_submission_files', 'summarize_run', 'check_run', 'train',
+           'shared_run_dir', 'write_tables', 'resumable_run', 'resume_config', 'probe_score', 'train_parser',
            'train_main', 'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
 
 # %% ../nbs/20_train.ipynb #e362363c
@@ -495,6 +498,21 @@ def score_with_metadata(cfg:ExperimentConfig, s:FoldSetup, valid_rows:pd.DataFra
     dl = s.learn.dls.test_dl(sample_table(cfg, valid_rows, s.encoder))
     return float(weighted_r2(y, repair(predict_grams(s.learn.model, dl, s.learn.dls.n_inp), cfg.constraint_tolerance)))
 
+def fit_fold(cfg:ExperimentConfig, s:FoldSetup):
+    "Run the fit of a `fold_learner` (its W&B run closed after)."
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings('ignore', message='.*upsample.*')
+            fit_schedule(s.learn, cfg)
+    finally:
+        if cfg.wandb_project and is_main_process(): import wandb; wandb.finish()
+
+def write_test_predictions(cfg:ExperimentConfig, s:FoldSetup, test:pd.DataFrame, folder:Path):
+    "The fitted model's raw grams of every test photo, in `folder/test_predictions.csv` (nothing without a test set)."
+    if test is None: return
+    test_dl = s.learn.dls.test_dl(sample_table(cfg, test, s.encoder))
+    write_csv(prediction_table(test, predict_grams(s.learn.model, test_dl, s.learn.dls.n_inp)), folder/'test_predictions.csv')
+
 def train_fold(cfg:ExperimentConfig,    # the run's configuration
                table:pd.DataFrame,      # `read_training_table` rows
                valid_idx,               # positions of the validation rows
@@ -507,12 +525,7 @@ def train_fold(cfg:ExperimentConfig,    # the run's configuration
     folder, t0 = Path(folder), time.time()
     folder.mkdir(parents=True, exist_ok=True)
     s = fold_learner(cfg, table, valid_idx, folder, resume, cbs, wandb_name=f"{cfg.wandb_run_name or folder.name}-fold{fold}")
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings('ignore', message='.*upsample.*')
-            fit_schedule(s.learn, cfg)
-    finally:
-        if cfg.wandb_project and is_main_process(): import wandb; wandb.finish()
+    fit_fold(cfg, s)
     result = write_fold(cfg, s, table, folder, test, fold, t0) if is_main_process() else None
     barrier()
     return result
@@ -527,9 +540,7 @@ def write_fold(cfg:ExperimentConfig, s:FoldSetup, table:pd.DataFrame, folder:Pat
     save_model(model, folder/'best_model.pt')
     save_json(input_normalization(cfg, model, s.encoder), folder/'input_normalization.json')
     write_csv(prediction_table(valid_rows, repaired, fold).join(raw_table(raw)), folder/'validation_predictions.csv')
-    if test is not None:
-        test_dl = learn.dls.test_dl(sample_table(cfg, test, s.encoder))
-        write_csv(prediction_table(test, predict_grams(model, test_dl, learn.dls.n_inp)), folder/'test_predictions.csv')
+    write_test_predictions(cfg, s, test, folder)
     with_metadata = score_with_metadata(cfg, s, valid_rows, y)
     history = _cb(learn, 'history').rows
     scores = [r.get(MONITOR, float('nan')) for r in history]
@@ -614,6 +625,88 @@ def failed_run_marked(run_dir:Path, # the run folder being written
                   f"`biomass-kit train --resume {run_dir}`, or delete it", file=sys.stderr)
         raise
 
+# %% ../nbs/20_train.ipynb #c41f0a12
+FULL_FIT_DIR = 'full-fit'   # the run's folder of the fit on every photo (`--full-fit`)
+CV_SCORE_OF = "out-of-fold predictions of the CV folds' models"   # what the run's score is computed from
+
+def seed_folder(folder, seed:int) -> Path:
+    "Where the fit with seed number `seed` of `folder` writes: `folder` itself for the first seed, `folder/seed-NN/` for the others."
+    return Path(folder) if seed == 0 else Path(folder)/f'seed-{seed:02d}'
+
+def seed_config(cfg:ExperimentConfig, seed:int) -> ExperimentConfig:
+    "The configuration of seed number `seed`: `cfg` with its seed moved by `seed` (folds stay those of `cfg.seed`)."
+    return cfg if seed == 0 else cfg.replace(seed=cfg.seed + seed)
+
+def fit_plan(cfg:ExperimentConfig, folds:pd.Series, run_dir:Path) -> list:
+    "(fold number, validation positions, folder, seed number) of every CV fit: each fold of `fold_plan` with `cfg.seeds` seeds."
+    return [(k, valid_idx, seed_folder(folder, s), s) for k, valid_idx, folder in fold_plan(cfg, folds, run_dir) for s in range(cfg.seeds)]
+
+def plan_folders(plan:list) -> list: return [p[2] for p in plan]
+
+def full_fit_folders(cfg:ExperimentConfig, run_dir:Path) -> list:
+    "The folder of each full fit (one per seed), none without `--full-fit`."
+    return [seed_folder(Path(run_dir)/FULL_FIT_DIR, s) for s in range(cfg.seeds)] if cfg.full_fit else []
+
+def submission_folders(cfg:ExperimentConfig, run_dir:Path, plan:list) -> list:
+    "The model folders whose test predictions, averaged, make the run's submission: the full fits, else every CV fit."
+    return full_fit_folders(cfg, run_dir) or plan_folders(plan)
+
+def full_fit_config(cfg:ExperimentConfig, epochs_run:list=()) -> ExperimentConfig:
+    "The full fit's fixed schedule: the folds' (their mean `epochs_run` if they stopped early), last-K snapshots."
+    epochs = cfg.epochs if cfg.early_stopping_patience == 0 else max(1, round(float(np.mean(epochs_run))))
+    return cfg.replace(epochs=epochs, warmup_epochs=cfg.warmup_epochs*epochs/cfg.epochs, early_stopping_patience=0,
+                       snapshot_select='last')
+
+def seed_averaged_oof(tables:list,            # each fit's `validation_predictions.csv`, in plan order
+                      tolerance:float=0.0     # the constraint repair's tolerance
+                     ) -> pd.DataFrame:
+    "One row per photo: its raw grams averaged over the fits (seeds) that validated it, then repaired, as test photos are."
+    oof = pd.concat(tables, ignore_index=True)
+    if not oof['image_id'].duplicated().any(): return oof
+    raw = pred_columns('raw')
+    oof = oof.groupby('image_id', sort=False, as_index=False).agg({c: 'mean' if c in raw else 'first' for c in oof if c != 'image_id'})
+    oof[pred_columns()] = repair(oof[raw].to_numpy(np.float64), tolerance)
+    return oof
+
+def per_fold_scores(oof:pd.DataFrame) -> list:
+    "The official metric of each fold's out-of-fold rows, in fold order of appearance."
+    return [weighted_r2(g[list(TARGETS)].to_numpy(np.float64), g[pred_columns()].to_numpy(np.float64))
+            for _, g in oof.groupby('fold', sort=False)]
+
+def write_full_fit(cfg:ExperimentConfig, s:FoldSetup, folder:Path, test:pd.DataFrame, t0:float) -> dict:
+    "The full fit's model, encoder, input normalisation, test predictions and history; no validation, so no score."
+    model, history, snapshot = s.learn.model, _cb(s.learn, 'history').rows, _cb(s.learn, 'snapshot')
+    s.encoder.save(folder/'metadata_info.json')
+    save_model(model, folder/'best_model.pt')
+    save_json(input_normalization(cfg, model, s.encoder), folder/'input_normalization.json')
+    write_test_predictions(cfg, s, test, folder)
+    result = dict(fit='full', seed=cfg.seed, epochs=cfg.epochs, epochs_run=len(history), n_train=len(s.train_idx),
+                  snapshot=snapshot.report if snapshot else None, seconds=round(time.time() - t0, 2))
+    save_json(result, folder/'training_metrics.json')
+    save_json({**result, 'history': history}, folder/'fold_result.json')
+    (folder/'checkpoint.pt').unlink(missing_ok=True)
+    return {**result, 'history': history}
+
+def train_full_fits(cfg:ExperimentConfig,    # the run's configuration (with `full_fit`)
+                    table:pd.DataFrame,      # every training row (labelled and pseudo)
+                    run_dir:Path,            # the run folder
+                    plan:list,               # the CV fits (`fit_plan`), finished: their epochs set the schedule
+                    test:pd.DataFrame=None,  # test rows to predict
+                    resume:bool=False,       # continue an interrupted run (finished full fits are kept)
+                    cbs=()) -> list:         # extra callbacks
+    "Fit on every row of `table`, once per seed, with the folds' fixed schedule; returns each fit's result (None off process 0)."
+    epochs_run = [load_json(folder/'fold_result.json')['epochs_run'] for folder in plan_folders(plan)]
+    results = []
+    for seed, folder in enumerate(full_fit_folders(cfg, run_dir)):
+        if resume and (folder/'fold_result.json').is_file(): results.append(load_json(folder/'fold_result.json')); continue
+        ff_cfg, t0 = seed_config(full_fit_config(cfg, epochs_run), seed), time.time()
+        folder.mkdir(parents=True, exist_ok=True)
+        s = fold_learner(ff_cfg, table, [], folder, resume, cbs, wandb_name=f"{cfg.wandb_run_name or run_dir.name}-{folder.name}")
+        fit_fold(ff_cfg, s)
+        results.append(write_full_fit(ff_cfg, s, folder, test, t0) if is_main_process() else None)
+        barrier()
+    return results
+
 # %% ../nbs/20_train.ipynb #b5f03486
 def _versions() -> dict:
     import fastai, timm, biomass_kit
@@ -644,35 +737,39 @@ def _with_metadata_mean(results) -> float | None:
 def summarize_run(cfg:ExperimentConfig, run_dir:Path, plan:list, results:list, table:pd.DataFrame,
                   test:pd.DataFrame=None, seconds:float=0.0, resumed:bool=False) -> dict:
     "Write the run-level files (OOF predictions, CV history, metrics, plots, submission, summary); returns the summary."
-    oof = pd.concat([pd.read_csv(folder/'validation_predictions.csv') for _, _, folder in plan], ignore_index=True)
+    oof = seed_averaged_oof([pd.read_csv(folder/'validation_predictions.csv') for folder in plan_folders(plan)], cfg.constraint_tolerance)
     write_csv(oof, run_dir/'oof_predictions.csv')
     y, p, raw = (oof[c].to_numpy(np.float64) for c in (list(TARGETS), pred_columns(), pred_columns('raw')))
-    scores = [r['score'] for r in results]
+    scores = [r['score'] for r in results] if cfg.seeds == 1 else per_fold_scores(oof)
     mean, std = _mean_std(scores)
     baseline = float(np.mean([r['baseline_mean_prediction'] for r in results]))
     cv = dict(metric=MONITOR, mean=mean, std=std, oof_score=weighted_r2(y, p), baseline_mean_prediction=baseline,
-              folds=[{k: r[k] for k in ('fold', 'score', 'score_raw', 'best_epoch', 'epochs_run', 'history')} for r in results])
+              folds=[{k: r.get(k) for k in ('fold', 'seed', 'score', 'score_raw', 'best_epoch', 'epochs_run', 'history')} for r in results])
     save_json(cv, run_dir/'cv_history.json')
     if cfg.n_folds > 1:
-        save_json([{'fold': r['fold'], **row} for r in results for row in r['history']], run_dir/'history.json')
+        save_json([{'fold': r['fold'], **({'seed': r['seed']} if cfg.seeds > 1 else {}), **row} for r in results for row in r['history']],
+                  run_dir/'history.json')
         save_json(constraint_report(y, raw, p), run_dir/'validation_constraint_metrics.json')
         save_json(dict(metric=MONITOR, mean=mean, std=std, oof=regression_report(y, p), baseline_mean_prediction=baseline,
-                       folds=[load_json(folder/'training_metrics.json') for _, _, folder in plan]), run_dir/'training_metrics.json')
+                       folds=[load_json(folder/'training_metrics.json') for folder in plan_folders(plan)]), run_dir/'training_metrics.json')
         plot_learning_curves({f"fold {r['fold']}": r['history'] for r in results}, run_dir/'learning_curves.png')
         plot_pred_vs_true(y, p, run_dir/'pred_vs_true.png')
-    submission = None
+    submission, made_by = None, submission_folders(cfg, run_dir, plan)
     if test is not None:
-        preds = np.mean([pd.read_csv(folder/'test_predictions.csv')[pred_columns()].to_numpy(np.float64) for _, _, folder in plan], axis=0)
+        preds = np.mean([pd.read_csv(folder/'test_predictions.csv')[pred_columns()].to_numpy(np.float64) for folder in made_by], axis=0)
         submission = write_submission_files(cfg, run_dir, test, preds)
     summary = dict(run_dir=str(run_dir), finished=datetime.datetime.now().isoformat(timespec='seconds'), seconds=round(seconds, 1),
                    resumed=resumed, device=str(get_device(cfg.device)), versions=_versions(), model=cfg.model,
                    image_size=cfg.image_size, epochs=cfg.epochs, n_folds=cfg.n_folds, n_train_images=len(table),
                    n_test_images=0 if test is None else len(test), metric=MONITOR,
                    score=dict(mean=mean, std=std, per_fold=scores, oof=cv['oof_score'], with_metadata=_with_metadata_mean(results),
+                              of=CV_SCORE_OF + (f" of {cfg.seeds} seeds, averaged per photo" if cfg.seeds > 1 else ''),
                               selected_on_validation=selects_on_validation(cfg),
                               best_epoch_selected_on_validation=_mean_of(results, 'best_epoch_score_selected_on_validation')),
                    baselines=dict(mean_prediction=baseline), submission=str(submission) if submission else None,
-                   models=[str((folder/'best_model.pt').relative_to(run_dir)) for _, _, folder in plan])
+                   models=[str((folder/'best_model.pt').relative_to(run_dir)) for folder in plan_folders(plan) + full_fit_folders(cfg, run_dir)],
+                   seeds=cfg.seeds, full_fit=cfg.full_fit, submission_from='full_fit' if cfg.full_fit else 'cv_folds',
+                   submission_models=[str(folder.relative_to(run_dir)) for folder in made_by])
     save_json(summary, run_dir/'run_summary.json')
     return summary
 
@@ -706,10 +803,12 @@ def train(cfg:ExperimentConfig,   # the run's configuration (to resume: the run'
     elif main: (run_dir/FAILED_RUN_FILE).unlink(missing_ok=True)
     with failed_run_marked(run_dir, main):
         if main: write_tables(cfg, run_dir, table, folds, test, resume=resume_dir is not None)
-        plan, results = fold_plan(cfg, folds, run_dir), []
-        for k, valid_idx, folder in plan:
-            if resume_dir is not None and (folder/'fold_result.json').is_file(): results.append(load_json(folder/'fold_result.json'))
-            else: results.append(train_fold(cfg, table, valid_idx, folder, test, k, resume=resume_dir is not None, cbs=cbs))
+        plan, results = fit_plan(cfg, folds, run_dir), []
+        for k, valid_idx, folder, seed in plan:
+            if resume_dir is not None and (folder/'fold_result.json').is_file(): r = load_json(folder/'fold_result.json')
+            else: r = train_fold(seed_config(cfg, seed), table, valid_idx, folder, test, k, resume=resume_dir is not None, cbs=cbs)
+            results.append(None if r is None else {**r, 'seed': seed})
+        if cfg.full_fit: train_full_fits(cfg, table, run_dir, plan, test, resume=resume_dir is not None, cbs=cbs)
         if main: summarize_run(cfg, run_dir, plan, results, table, test, time.time() - t0, resumed=resume_dir is not None)
     barrier()
     return run_dir
@@ -758,7 +857,7 @@ def probe_score(cfg:ExperimentConfig,  # configuration to probe (its n_folds is 
                ) -> float:
     "The official weighted R² of a short hold-out run of `cfg`."
     import tempfile
-    changes = dict(n_folds=1, epochs=epochs or cfg.epochs, wandb_project=None)
+    changes = dict(n_folds=1, epochs=epochs or cfg.epochs, wandb_project=None, full_fit=False)   # the probe's score is all it needs
     if not test_csv: changes['test_csv'] = None
     tmp = None if output_dir else tempfile.mkdtemp(prefix='biomass-probe-')
     try:
@@ -796,7 +895,8 @@ def _print_result(run_dir:Path):
         print(f"  best single epoch, picked on the validation folds (a selected figure, not an estimate): {sc['best_epoch_selected_on_validation']:.4f}")
     if sc.get('with_metadata') is not None:
         print(f"  (with the validation photos' own metadata, which test photos lack: {sc['with_metadata']:.4f}; not a leaderboard estimate)")
-    if s['submission']: print(f"submission: {s['submission']}")
+    if s['submission']: print(f"submission: {s['submission']}" + (f"  (made by the full-fit model(s) {', '.join(s['submission_models'])}; "
+                              "the score above is the CV folds' out-of-fold score)" if s.get('submission_from') == 'full_fit' else ''))
 
 def train_main(argv:list=None) -> int: # arguments after `biomass-kit train`
     "`biomass-kit train`: parse the flags, train, print the run folder and its score."
