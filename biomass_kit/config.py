@@ -53,8 +53,8 @@ class ExperimentConfig:
     image_size: int = opt(352, "input size in pixels (square, or per half with --two-view)", group='model')
     two_view: bool = opt(True, "feed the left and right halves (two squares) through one shared backbone; --no-two-view: one 2:1 input", group='model')
     view_fusion: str = opt('concat', "how the two views' features are fused", ('concat', 'mean', 'attention'), group='model')
-    head: str = opt('components', "components: predict green/dead/clover and derive the sums; direct: predict all five",
-                    ('components', 'direct', 'density'), group='model')
+    head: str = opt('components', "components: predict green/dead/clover and derive the sums; direct: predict all five; density: sum over patches; proportions: Total and softmax shares of green/dead/clover",
+                    ('components', 'direct', 'density', 'proportions'), group='model')
     target_transform: str = opt('log1p', "scaling of the targets during training (predictions are always grams)",
                                 ('none', 'standardize', 'log1p'), group='model')
     metadata_mode: str = opt('aux', "none; input: fuse metadata with image features; aux: predict metadata as auxiliary targets",

@@ -26,9 +26,9 @@ from .fusion import ViewFusion, MLPFusion, PerceiverFusion
 __all__ = ['MODEL_OPTIONS', 'MODEL_FORMAT', 'preprocess_config', 'read_state_dict', 'load_backbone_weights', 'create_backbone',
            'feature_tokens', 'pooled_dim', 'backbone_groups', 'freeze_backbone', 'TargetTransform', 'check_targets',
            'compose_targets', 'TargetHead', 'IntervalBins', 'patch_tokens', 'patch_count', 'DensityHead',
-           'drop_path_kwargs', 'density_head', 'view_hw', 'BiomassModel', 'GramsOnly', 'model_options', 'metadata_dims',
-           'create_model', 'biomass_splitter', 'param_groups', 'save_model', 'load_model', 'parameter_counts',
-           'describe']
+           'drop_path_kwargs', 'density_head', 'ProportionsHead', 'target_head', 'view_hw', 'BiomassModel', 'GramsOnly',
+           'model_options', 'metadata_dims', 'create_model', 'biomass_splitter', 'param_groups', 'save_model',
+           'load_model', 'parameter_counts', 'describe']
 
 # %% ../nbs/10_model.ipynb #11d47aa5
 def _size_hw(image_size) -> tuple | None:
@@ -296,6 +296,30 @@ def density_head(model, options:dict, token_dim:int) -> DensityHead:
                          "(use --metadata-mode none or aux, --fusion-type mlp)")
     return DensityHead(token_dim, patch_count(model.backbone, model.n_views))
 
+# %% ../nbs/10_model.ipynb #0b77638d
+class ProportionsHead(nn.Module):
+    "Linear head -> Dry_Total grams and softmax shares of `COMPONENTS`; components = Total x shares, sums by the rules: (B, 5) grams."
+    def __init__(self, in_dim:int): # input width
+        super().__init__()
+        self.total_col, self.part_cols = target_index('Dry_Total_g'), [target_index(c) for c in COMPONENTS]
+        self.linear = nn.Linear(in_dim, 1 + len(COMPONENTS))
+
+    def forward(self, h, transform:TargetTransform):
+        z = self.linear(h).float()                                            # float32 even under autocast
+        total = transform.head_to_grams(z[:, :1], [self.total_col])
+        return compose_targets(total * z[:, 1:].softmax(-1))
+
+    @torch.no_grad()
+    def start_at(self, grams_mean, transform:TargetTransform): # (5,) training mean in grams
+        "Start at the mean Total split in the mean shares."
+        self.linear.bias[:1].copy_(transform.grams_to_head(grams_mean[[self.total_col]], [self.total_col]))
+        parts = grams_mean[self.part_cols].clamp_min(1e-6)
+        self.linear.bias[1:].copy_(torch.log(parts/parts.sum()))
+
+def target_head(options:dict, in_dim:int) -> nn.Module:
+    "The pooled-feature head of `--head` (components, direct or proportions)."
+    return ProportionsHead(in_dim) if options['head'] == 'proportions' else TargetHead(in_dim, options['head'])
+
 # %% ../nbs/10_model.ipynb #c57476f6
 def view_hw(options:dict) -> tuple | None: # `model_options`: its `image_size` and `two_view`
     "(height, width) of one view: a square half with two views, else the whole photo at its own 2:1 aspect."
@@ -333,7 +357,7 @@ class BiomassModel(nn.Module):
         self.register_buffer('metadata_fallback', torch.as_tensor(fallback, dtype=torch.float32).reshape(n_meta))
         self.dropout = nn.Dropout(o['drop_rate'])
         self.target_transform = TargetTransform(o['target_transform'])
-        self.head = density_head(self, o, token_dim) if o['head'] == 'density' else TargetHead(dim, o['head'])
+        self.head = density_head(self, o, token_dim) if o['head'] == 'density' else target_head(o, dim)
         n_bins = o['interval_bins']
         self.bins = IntervalBins(n_bins) if n_bins else None
         self.bin_head = nn.Linear(dim, len(TARGETS)*n_bins) if n_bins else None
@@ -561,6 +585,8 @@ def describe(model:BiomassModel) -> str:
     parts = ', '.join(COMPONENTS)
     if o['head'] == 'density': lines.append(f"  -> density head on the patch tokens (B, N, {model.backbone.num_features}): 1x1 conv, "
                                             f"softplus, sum over the patches of every view -> grams (B, 5)")
+    elif o['head'] == 'proportions': lines.append(f"  -> proportions head ({o['target_transform']} scale): Total >= 0 x softmax shares of "
+                                                  f"{parts}, sums by the rules -> grams (B, 5)")
     else: lines.append(f"  -> {o['head']} head ({o['target_transform']} scale): " +
                  (f"{parts} >= 0, sums by the rules" if o['head'] == 'components' else "five targets >= 0") + " -> grams (B, 5)")
     if model.bins is not None: lines.append(f"  -> interval-bin logits (B, 5, {model.bins.n_bins})")
