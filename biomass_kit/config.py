@@ -92,6 +92,8 @@ class ExperimentConfig:
     warmup_epochs: float = opt(0.0, "epochs of learning-rate warm-up (0: the schedule's own: a quarter of the epochs with one_cycle, a twentieth with cosine)", group='fine-tuning')
     freeze_epochs: int = opt(0, "first stage: the backbone is frozen (heads only) for this many epochs", group='fine-tuning')
     unfreeze_blocks: int = opt(0, "second stage: train the backbone's last K blocks (0: all of it)", group='fine-tuning')
+    compile: bool = opt(False, "torch.compile the model (opt-in: compiling takes minutes at the start; faster steps on a GPU)", group='fine-tuning')
+    auto_batch: bool = opt(False, "on CUDA: halve the batch until a training step fits in memory, then accumulate gradients to the configured effective batch (batch_size x grad_accum)", group='fine-tuning')
     # callbacks
     ema_decay: float = opt(0.999, "decay of the weights' exponential moving average (0: off)", group='callbacks')
     snapshot_count: int = opt(3, "average the weights of K epochs at the end (0: off)", group='callbacks')
