@@ -231,7 +231,7 @@ def recipe_table() -> pd.DataFrame:
         r, c = read_recipe(name), read_recipe(name).get('config', {})
         est = r['estimate']
         rows.append(dict(recipe=name, model=c.get('model', '(frozen features)'), image_size=c.get('image_size', ''),
-                         views='halves' if c.get('two_view') else ('whole' if c else ''),
+                         views=(c.get('views', 'auto') if c.get('views', 'auto') != 'auto' else 'halves' if c.get('two_view') else 'whole') if c else '',
                          t4_memory_gb=est['t4_memory_gb'] + ('' if est.get('measured') else ' (est.)'),
                          t4_time=est['t4_time'] + ('' if est.get('measured') else ' (est.)'),
                          h200_step_gib=est.get('h200_measured', {}).get('peak_gib', ''), summary=r['summary']))
