@@ -53,8 +53,8 @@ class ExperimentConfig:
     image_size: int = opt(352, "input size in pixels (square, or per half with --two-view)", group='model')
     two_view: bool = opt(True, "feed the left and right halves (two squares) through one shared backbone; --no-two-view: one 2:1 input", group='model')
     view_fusion: str = opt('concat', "how the two views' features are fused", ('concat', 'mean', 'attention'), group='model')
-    head: str = opt('components', "components: predict green/dead/clover and derive the sums; direct: predict all five",
-                    ('components', 'direct', 'density'), group='model')
+    head: str = opt('components', "components: predict green/dead/clover and derive the sums; direct: predict all five; density: sum over patches; proportions: Total and softmax shares of green/dead/clover",
+                    ('components', 'direct', 'density', 'proportions'), group='model')
     target_transform: str = opt('log1p', "scaling of the targets during training (predictions are always grams)",
                                 ('none', 'standardize', 'log1p'), group='model')
     metadata_mode: str = opt('aux', "none; input: fuse metadata with image features; aux: predict metadata as auxiliary targets",
@@ -92,6 +92,10 @@ class ExperimentConfig:
     warmup_epochs: float = opt(0.0, "epochs of learning-rate warm-up (0: the schedule's own: a quarter of the epochs with one_cycle, a twentieth with cosine)", group='fine-tuning')
     freeze_epochs: int = opt(0, "first stage: the backbone is frozen (heads only) for this many epochs", group='fine-tuning')
     unfreeze_blocks: int = opt(0, "second stage: train the backbone's last K blocks (0: all of it)", group='fine-tuning')
+    compile: bool = opt(False, "torch.compile the model (opt-in: compiling takes minutes at the start; faster steps on a GPU)", group='fine-tuning')
+    views: str = opt('auto', "streams through the shared backbone: halves (left and right, needs --two-view), halves+whole (and the whole photo at half scale, 4th place; needs --two-view), whole (one 2:1 view, needs --no-two-view); auto: from --two-view",
+                     ('auto', 'halves', 'halves+whole', 'whole'), group='fine-tuning')
+    auto_batch: bool = opt(False, "on CUDA: halve the batch until a training step fits in memory, then accumulate gradients to the configured effective batch (batch_size x grad_accum)", group='fine-tuning')
     # callbacks
     ema_decay: float = opt(0.999, "decay of the weights' exponential moving average (0: off)", group='callbacks')
     snapshot_count: int = opt(3, "average the weights of K epochs at the end (0: off)", group='callbacks')
@@ -167,6 +171,9 @@ def _check_finetune(cfg:ExperimentConfig):
         if getattr(cfg, name) < 0: raise InputError(f"--{flag_name(name)} must be at least 0, got {getattr(cfg, name)}")
     if not 0 <= cfg.drop_path < 1: raise InputError(f"--drop-path must be in [0, 1), got {cfg.drop_path}")
     if not 0 <= cfg.layer_decay <= 1: raise InputError(f"--layer-decay must be in [0, 1] (0: off), got {cfg.layer_decay}")
+    if cfg.views != 'auto' and (cfg.views != 'whole') != cfg.two_view:
+        raise InputError(f"--views {cfg.views}: needs {'--no-two-view' if cfg.views == 'whole' else '--two-view'} "
+                         "(the data feeds the halves with --two-view, the whole photo without)")
     if cfg.warmup_epochs >= cfg.epochs: raise InputError(f"--warmup-epochs {cfg.warmup_epochs}: must be less than --epochs {cfg.epochs}")
 
 # %% ../nbs/02_config.ipynb #f61ce8aa

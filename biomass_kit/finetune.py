@@ -20,17 +20,18 @@ from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.training import GradientAccumulation
+from fastai.torch_core import apply
 
-from .core import InputError, load_json
+from .core import InputError, BiomassKitError, load_json
 from .config import ExperimentConfig, flag_name
 from .model import backbone_groups
 from .callbacks import unwrap_model
 
 # %% auto #0
-__all__ = ['RECIPE_FIELDS', 'set_grad_checkpointing', 'precision_callback', 'accumulation_callback', 'layer_decay_groups',
-           'layer_decay_splitter', 'group_learning_rates', 'NoWeightDecay', 'warmup_fraction', 'last_block_names',
-           'TwoStageCallback', 'setup_finetune', 'recipe_dir', 'recipe_names', 'read_recipe', 'recipe_config',
-           'recipe_table', 'recipes_cmd']
+__all__ = ['RECIPE_FIELDS', 'set_grad_checkpointing', 'precision_callback', 'accumulation_callback', 'halve_until_fits',
+           'training_step_probe', 'auto_batch', 'layer_decay_groups', 'layer_decay_splitter', 'group_learning_rates',
+           'NoWeightDecay', 'warmup_fraction', 'last_block_names', 'TwoStageCallback', 'setup_finetune',
+           'compile_model', 'recipe_dir', 'recipe_names', 'read_recipe', 'recipe_config', 'recipe_table', 'recipes_cmd']
 
 # %% ../nbs/24_finetune.ipynb #9f2477a6
 def set_grad_checkpointing(model:nn.Module, # a `BiomassModel` (or one wrapped by DDP)
@@ -58,6 +59,48 @@ def accumulation_callback(cfg:ExperimentConfig, # `grad_accum`
                          ) -> Callback | None:
     "fastai's `GradientAccumulation` over `grad_accum` batches (None for 1)."
     return GradientAccumulation(cfg.grad_accum * batch_size) if cfg.grad_accum > 1 else None
+
+# %% ../nbs/24_finetune.ipynb #0c16b313
+def halve_until_fits(step,          # `step(bs)` runs one training step on `bs` photos; raises `torch.cuda.OutOfMemoryError` if it does not fit
+                     batch_size:int # the batch size to start from
+                    ) -> int:
+    "The first batch size, from `batch_size` down by halving, at which `step` does not run out of GPU memory."
+    bs = batch_size
+    while True:
+        try: step(bs); return bs
+        except torch.cuda.OutOfMemoryError:
+            torch.cuda.empty_cache()
+            if bs == 1: raise BiomassKitError("--auto-batch: one photo per batch does not fit in GPU memory; lower --image-size, "
+                                              "or add --grad-checkpointing or --precision fp16/bf16") from None
+            bs //= 2
+
+def training_step_probe(learn,          # the Learner of a run
+                        amp_dtype=None  # autocast type of the run (None: full precision)
+                       ):
+    "`step(bs)`: forward, loss and backward on the first `bs` photos of one training batch (gradients cleared after)."
+    batch, model = learn.dls.train.one_batch(), learn.model
+    n_inp = getattr(learn.dls, 'n_inp', 1 if len(batch) == 1 else len(batch) - 1)
+    def step(bs):
+        b = apply(lambda t: t[:bs], batch)
+        try:
+            with torch.autocast(b[0].device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+                loss = learn.loss_func(model(*b[:n_inp]), *b[n_inp:])
+            loss.backward()
+        finally: model.zero_grad(set_to_none=True)
+    return step
+
+def auto_batch(learn,                  # the Learner of a run
+               cfg:ExperimentConfig,   # `grad_accum` (and `precision` for the probe's autocast)
+               amp_dtype=None) -> Callback | None:
+    "`--auto-batch`: the training batch halved until a step fits; the accumulation callback that restores `batch_size x grad_accum` photos per update."
+    dl = learn.dls.train
+    effective = dl.bs * cfg.grad_accum
+    bs = halve_until_fits(training_step_probe(learn, amp_dtype), dl.bs)
+    if bs < dl.bs: print(f"--auto-batch: {dl.bs} photos per batch do not fit in GPU memory; training with {bs} per batch, "
+                         f"gradients accumulated over {effective} photos per update")
+    dl.bs = bs
+    for valid in learn.dls.loaders[1:]: valid.bs = min(valid.bs, 2*bs)   # no-grad steps keep no activations: twice as many fit
+    return GradientAccumulation(effective) if effective > bs else None
 
 # %% ../nbs/24_finetune.ipynb #27fe1a73
 def layer_decay_groups(model:nn.Module,  # a `BiomassModel`
@@ -133,15 +176,27 @@ class TwoStageCallback(Callback):
 # %% ../nbs/24_finetune.ipynb #41445fcc
 def setup_finetune(learn,                 # the Learner of a run (`train.build_learner`)
                    cfg:ExperimentConfig): # the run's configuration
-    "Wire the fine-tuning options of `cfg` into `learn`: checkpointing, precision, accumulation, layer-wise rates, two stages."
+    "Wire the fine-tuning options of `cfg` into `learn`: checkpointing, precision, batch and accumulation, layer-wise rates, two stages, compiling."
     if cfg.grad_checkpointing: set_grad_checkpointing(learn.model)
-    cbs = [precision_callback(cfg, torch.device(learn.dls.device or 'cpu')), accumulation_callback(cfg, learn.dls.train.bs)]
+    device = torch.device(learn.dls.device or 'cpu')
+    precision = precision_callback(cfg, device)
+    amp_dtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}[cfg.precision] if precision else None
+    accumulation = (auto_batch(learn, cfg, amp_dtype) if cfg.auto_batch and device.type == 'cuda'
+                    else accumulation_callback(cfg, learn.dls.train.bs))
+    cbs = [precision, accumulation]
     if cfg.layer_decay:
         learn.splitter = partial(layer_decay_splitter, layer_decay=cfg.layer_decay)
         cbs.append(NoWeightDecay(cfg.layer_decay))
     if cfg.freeze_epochs or cfg.unfreeze_blocks: cbs.append(TwoStageCallback(cfg.freeze_epochs, cfg.unfreeze_blocks))
     learn.add_cbs([cb for cb in cbs if cb is not None])
+    if cfg.compile: compile_model(learn.model)
     return learn
+
+# %% ../nbs/24_finetune.ipynb #0f809178
+def compile_model(model:nn.Module): # a `BiomassModel` (or one wrapped by DDP)
+    "`--compile`: `torch.compile` the model in place (`nn.Module.compile`); parameters and state-dict keys unchanged."
+    unwrap_model(model).compile()
+    return model
 
 # %% ../nbs/24_finetune.ipynb #6411f9a5
 def recipe_dir() -> Path:
@@ -176,7 +231,7 @@ def recipe_table() -> pd.DataFrame:
         r, c = read_recipe(name), read_recipe(name).get('config', {})
         est = r['estimate']
         rows.append(dict(recipe=name, model=c.get('model', '(frozen features)'), image_size=c.get('image_size', ''),
-                         views='halves' if c.get('two_view') else ('whole' if c else ''),
+                         views=(c.get('views', 'auto') if c.get('views', 'auto') != 'auto' else 'halves' if c.get('two_view') else 'whole') if c else '',
                          t4_memory_gb=est['t4_memory_gb'] + ('' if est.get('measured') else ' (est.)'),
                          t4_time=est['t4_time'] + ('' if est.get('measured') else ' (est.)'),
                          h200_step_gib=est.get('h200_measured', {}).get('peak_gib', ''), summary=r['summary']))

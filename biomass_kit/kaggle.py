@@ -30,7 +30,7 @@ __all__ = ['SECRET_FILE_NAMES', 'USER_PLACEHOLDER', 'NO_CREDENTIALS', 'LIB_SLUG'
            'set_config_cell', 'stage_train_kernel', 'push_train_cmd', 'submit_notebook', 'find_model_dirs',
            'check_n_images', 'estimate_runtime', 'runtime_report', 'measure_images_per_sec', 'stage_submit_kernel',
            'push_submit_cmd', 'kernel_status', 'status_cmd', 'kernel_output', 'output_cmd', 'read_leaderboard',
-           'local_cv', 'leaderboard', 'leaderboard_cmd']
+           'local_cv', 'leaderboard', 'leaderboard_cmd', 'weights_source_kind', 'source_mount', 'attach_weights_source']
 
 # %% ../nbs/40_kaggle.ipynb #85fbd043
 SECRET_FILE_NAMES = ('kaggle.json', 'access_token', 'access_token.txt', 'credentials.json', '.env')
@@ -627,11 +627,16 @@ def stage_train_kernel(metadata='kernel-metadata.json', # the training kernel's 
                        config=None,                     # config.json to train with (default: the notebook's own)
                        user:str=None,                   # replaces the placeholder owner
                        out=None,                        # staging folder (default: a new temporary one)
-                       recipe:str=None) -> Path:        # a named recipe to train with (`biomass-kit recipes`), instead of `config`
+                       recipe:str=None,                 # a named recipe to train with (`biomass-kit recipes`), instead of `config`
+                       weights_source:str=None,         # backbone weights to attach: a dataset owner/slug or a Kaggle Model handle
+                       weights_file:str=None) -> Path:  # the weights file inside `weights_source`: becomes the run's `weights`
     "A folder ready for `kernels push`: the metadata with your username, and the notebook with `config` in place."
     from biomass_kit.config import ExperimentConfig
     from biomass_kit.finetune import recipe_config
     if recipe and config: raise InputError("--recipe and --config both give the configuration: leave out one")
+    if weights_file and not (weights_source and (config or recipe)):
+        raise InputError("--weights-file names a file inside --weights-source, in the configuration of --config or --recipe: give both")
+    if weights_source: weights_source_kind(weights_source)   # a malformed source fails before anything is staged
     metadata = Path(metadata)
     meta = load_json(metadata)
     if USER_PLACEHOLDER in json.dumps(meta): meta = fill_user(meta, kaggle_username(user))
@@ -640,11 +645,13 @@ def stage_train_kernel(metadata='kernel-metadata.json', # the training kernel's 
     nb = json.loads(code.read_text(encoding='utf-8'))
     if config or recipe:
         cfg = (recipe_config(recipe) if recipe else ExperimentConfig.from_json(config)).to_dict()
+        if weights_file: cfg['weights'] = f"{source_mount(weights_source)}/{weights_file}"
         defaults = ExperimentConfig().to_dict()   # local paths mean nothing on Kaggle: the defaults, which the notebook replaces
         nb = set_config_cell(nb, cfg | {k: defaults[k] for k in _MACHINE_PATHS}, code)
         for key in ('weights', 'pseudo_csv'):   # files the run reads besides the competition's: Kaggle sees /kaggle/input only
             if cfg.get(key) and not str(cfg[key]).startswith('/kaggle/'):
                 print(f"note: {key}={cfg[key]!r} is a local path; on Kaggle use a path under /kaggle/input (a dataset attached to the kernel)")
+    if weights_source: meta = attach_weights_source(meta, weights_source)
     out = Path(out or tempfile.mkdtemp(prefix='biomass-kit-train-'))
     meta['code_file'] = Path(meta['code_file']).name if Path(meta['code_file']).is_absolute() else meta['code_file']
     save_json(meta, out/'kernel-metadata.json')
@@ -658,9 +665,11 @@ def push_train_cmd(metadata:str='kernel-metadata.json', # the training kernel's 
                    user:str=None,        # Kaggle username replacing YOUR_KAGGLE_USERNAME (default: from your credentials)
                    out:str=None,         # stage the kernel here and keep it (default: a temporary folder)
                    dry_run:bool=False,   # stage and check only; push nothing
-                   recipe:str=None):     # train with this named recipe (`biomass-kit recipes`) instead of --config
+                   recipe:str=None,      # train with this named recipe (`biomass-kit recipes`) instead of --config
+                   weights_source:str=None, # attach backbone weights: a Kaggle dataset owner/slug, or a Kaggle Model owner/model/framework/variation/version
+                   weights_file:str=None):  # the weights file inside --weights-source (sets the run's --weights to its path on Kaggle)
     "Push the GPU training kernel described by kernel-metadata.json."
-    folder = stage_train_kernel(metadata, config, user, out, recipe)
+    folder = stage_train_kernel(metadata, config, user, out, recipe, weights_source, weights_file)
     print(f"staged the training kernel in {folder}")
     if not dry_run: push_kernel(folder)
 
@@ -946,3 +955,26 @@ KAGGLE_COMMANDS = {
     'output':       (output_cmd, "download a pushed kernel's output files"),
     'leaderboard':  (leaderboard_cmd, "top public scores, your team's best, your local CV"),
 }
+
+# %% ../nbs/40_kaggle.ipynb #2df2b243
+def weights_source_kind(source:str) -> str: # owner/dataset-slug, or owner/model/framework/variation/version
+    "The metadata key a weights source is attached under: `model_sources` for a Kaggle Model handle, `dataset_sources` for a dataset."
+    parts = source.split('/')
+    if len(parts) == 5 and all(parts) and parts[4].isdigit(): return 'model_sources'
+    if len(parts) == 2 and all(parts): return 'dataset_sources'
+    raise InputError(f"--weights-source {source!r}: expected a Kaggle dataset 'owner/dataset-slug' or a Kaggle Model "
+                     "'owner/model/framework/variation/version' (the version a number)")
+
+def source_mount(source:str) -> str:
+    "Where a kernel sees an attached dataset or Kaggle Model: `/kaggle/input/<slug>` or `/kaggle/input/<model>/<framework>/<variation>/<version>`."
+    parts = source.split('/')
+    return '/kaggle/input/' + '/'.join(parts[1:] if weights_source_kind(source) == 'model_sources' else parts[1:2])
+
+def attach_weights_source(meta:dict, # kernel metadata
+                          source:str) -> dict:
+    "`meta` with the weights `source` in `model_sources` or `dataset_sources`; prints which, and where it is mounted."
+    key = weights_source_kind(source)
+    meta = {**meta, key: [*[s for s in meta.get(key) or [] if s != source], source]}
+    what = 'Kaggle Model' if key == 'model_sources' else 'dataset'
+    print(f"attached the weights {what} {source} ({key}); the kernel sees its files under {source_mount(source)}/")
+    return meta

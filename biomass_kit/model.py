@@ -23,12 +23,12 @@ from .config import ExperimentConfig, flag_name
 from .fusion import ViewFusion, MLPFusion, PerceiverFusion
 
 # %% auto #0
-__all__ = ['MODEL_OPTIONS', 'MODEL_FORMAT', 'preprocess_config', 'read_state_dict', 'load_backbone_weights', 'create_backbone',
-           'feature_tokens', 'pooled_dim', 'backbone_groups', 'freeze_backbone', 'TargetTransform', 'check_targets',
-           'compose_targets', 'TargetHead', 'IntervalBins', 'patch_tokens', 'patch_count', 'DensityHead',
-           'drop_path_kwargs', 'density_head', 'view_hw', 'BiomassModel', 'GramsOnly', 'model_options', 'metadata_dims',
-           'create_model', 'biomass_splitter', 'param_groups', 'save_model', 'load_model', 'parameter_counts',
-           'describe']
+__all__ = ['VIEW_STREAMS', 'MODEL_OPTIONS', 'MODEL_FORMAT', 'preprocess_config', 'read_state_dict', 'load_backbone_weights',
+           'create_backbone', 'feature_tokens', 'pooled_dim', 'backbone_groups', 'freeze_backbone', 'TargetTransform',
+           'check_targets', 'compose_targets', 'TargetHead', 'IntervalBins', 'patch_tokens', 'patch_count',
+           'DensityHead', 'drop_path_kwargs', 'density_head', 'ProportionsHead', 'target_head', 'view_hw',
+           'view_streams', 'whole_view', 'BiomassModel', 'GramsOnly', 'model_options', 'metadata_dims', 'create_model',
+           'biomass_splitter', 'param_groups', 'save_model', 'load_model', 'parameter_counts', 'describe']
 
 # %% ../nbs/10_model.ipynb #11d47aa5
 def _size_hw(image_size) -> tuple | None:
@@ -296,12 +296,52 @@ def density_head(model, options:dict, token_dim:int) -> DensityHead:
                          "(use --metadata-mode none or aux, --fusion-type mlp)")
     return DensityHead(token_dim, patch_count(model.backbone, model.n_views))
 
+# %% ../nbs/10_model.ipynb #0b77638d
+class ProportionsHead(nn.Module):
+    "Linear head -> Dry_Total grams and softmax shares of `COMPONENTS`; components = Total x shares, sums by the rules: (B, 5) grams."
+    def __init__(self, in_dim:int): # input width
+        super().__init__()
+        self.total_col, self.part_cols = target_index('Dry_Total_g'), [target_index(c) for c in COMPONENTS]
+        self.linear = nn.Linear(in_dim, 1 + len(COMPONENTS))
+
+    def forward(self, h, transform:TargetTransform):
+        z = self.linear(h).float()                                            # float32 even under autocast
+        total = transform.head_to_grams(z[:, :1], [self.total_col])
+        return compose_targets(total * z[:, 1:].softmax(-1))
+
+    @torch.no_grad()
+    def start_at(self, grams_mean, transform:TargetTransform): # (5,) training mean in grams
+        "Start at the mean Total split in the mean shares."
+        self.linear.bias[:1].copy_(transform.grams_to_head(grams_mean[[self.total_col]], [self.total_col]))
+        parts = grams_mean[self.part_cols].clamp_min(1e-6)
+        self.linear.bias[1:].copy_(torch.log(parts/parts.sum()))
+
+def target_head(options:dict, in_dim:int) -> nn.Module:
+    "The pooled-feature head of `--head` (components, direct or proportions)."
+    return ProportionsHead(in_dim) if options['head'] == 'proportions' else TargetHead(in_dim, options['head'])
+
 # %% ../nbs/10_model.ipynb #c57476f6
 def view_hw(options:dict) -> tuple | None: # `model_options`: its `image_size` and `two_view`
     "(height, width) of one view: a square half with two views, else the whole photo at its own 2:1 aspect."
     s = options.get('image_size')
     if s is None: return None
     return (s, s) if options.get('two_view') else (s, 2*s)
+
+VIEW_STREAMS = {'whole': 1, 'halves': 2, 'halves+whole': 3}
+
+def view_streams(options:dict) -> str: # `model_options`: its `views` and `two_view`
+    "The streams through the backbone: 'whole', 'halves' or 'halves+whole' (`views`, or from `two_view` when 'auto')."
+    v = options.get('views', 'auto')
+    return v if v != 'auto' else ('halves' if options.get('two_view') else 'whole')
+
+def whole_view(halves:torch.Tensor, # (B, 2, C, H, W) left and right halves
+               multiple:int=1       # the height is rounded down to a multiple of this (a ViT's patch size)
+              ) -> torch.Tensor:
+    "(B, C, H/2, 2W/2): the whole photo, the halves side by side, at half their scale (its 2:1 shape kept), antialiased."
+    photo = torch.cat([halves[:, 0], halves[:, 1]], -1)
+    H, W = halves.shape[-2:]
+    h = max(multiple, H // 2 // multiple * multiple)
+    return F.interpolate(photo.float(), size=(h, W), mode='bilinear', antialias=True, align_corners=False).to(photo.dtype)
 
 # %% ../nbs/10_model.ipynb #354f8987
 class BiomassModel(nn.Module):
@@ -310,7 +350,7 @@ class BiomassModel(nn.Module):
                  metadata_fallback=None):      # (F,) features of an image without metadata (metadata_mode='input')
         super().__init__()
         o = self.options = dict(options)
-        self.n_views = 2 if o['two_view'] else 1
+        self.n_views = VIEW_STREAMS[view_streams(o)]
         self.metadata_mode, self.metadata_dropout = o['metadata_mode'], o['metadata_dropout']
         n_meta = o.get('n_metadata_features', 0) if self.metadata_mode == 'input' else 0
         if self.metadata_mode == 'input' and not n_meta:
@@ -322,6 +362,9 @@ class BiomassModel(nn.Module):
         self.view_fusion = ViewFusion(o['view_fusion'], dim, self.n_views) if self.n_views > 1 else None
         dim = self.view_fusion.out_dim if self.view_fusion else dim
         self.needs_tokens = o['fusion_type'] == 'perceiver'
+        if self.n_views == 3 and (self.needs_tokens or o['head'] == 'density'):
+            raise InputError("--views halves+whole: the whole photo repeats the halves' area and has other token counts; "
+                             "it takes neither --head density nor --fusion-type perceiver (use --views halves)")
         self.view_embedding = nn.Parameter(torch.zeros(self.n_views, token_dim)) if self.needs_tokens and self.n_views > 1 else None
         if self.needs_tokens:
             self.fusion = PerceiverFusion(token_dim, n_meta, o['perceiver_latents'], o['perceiver_layers'], o['perceiver_heads'],
@@ -333,7 +376,7 @@ class BiomassModel(nn.Module):
         self.register_buffer('metadata_fallback', torch.as_tensor(fallback, dtype=torch.float32).reshape(n_meta))
         self.dropout = nn.Dropout(o['drop_rate'])
         self.target_transform = TargetTransform(o['target_transform'])
-        self.head = density_head(self, o, token_dim) if o['head'] == 'density' else TargetHead(dim, o['head'])
+        self.head = density_head(self, o, token_dim) if o['head'] == 'density' else target_head(o, dim)
         n_bins = o['interval_bins']
         self.bins = IntervalBins(n_bins) if n_bins else None
         self.bin_head = nn.Linear(dim, len(TARGETS)*n_bins) if n_bins else None
@@ -353,7 +396,7 @@ def split_views(self:BiomassModel, image):
     if image.ndim == 4:
         if image.shape[-1] % 2: raise InputError(f"two-view image batch: the width {image.shape[-1]} is not even")
         image = torch.stack(image.chunk(2, dim=-1), 1)
-    if image.ndim != 5 or image.shape[1] != self.n_views:
+    if image.ndim != 5 or image.shape[1] != 2:
         raise InputError(f"two-view image batch: expected (B, 2, C, H, W) or (B, C, H, 2W), got {tuple(image.shape)}")
     return image.flatten(0, 1)
 
@@ -365,11 +408,20 @@ def encode(self:BiomassModel, image):
     pooled = self.backbone.forward_head(f, pre_logits=True)
     tokens = feature_tokens(f, self.backbone) if self.needs_tokens else None
     if self.n_views == 1: return pooled, tokens
-    B = x.shape[0] // self.n_views
-    pooled = self.view_fusion(pooled.reshape(B, self.n_views, -1))
+    B = x.shape[0] // 2
+    pooled = pooled.reshape(B, 2, -1)
+    if self.n_views == 3: pooled = torch.cat([pooled, self.whole_pooled(x)[:, None]], 1)
+    pooled = self.view_fusion(pooled)
     if tokens is not None:
         tokens = (tokens.reshape(B, self.n_views, *tokens.shape[1:]) + self.view_embedding[:, None]).flatten(1, 2)
     return pooled, tokens
+
+@patch
+def whole_pooled(self:BiomassModel, halves): # (B*2, C, H, W) the halves as `split_views` gives them
+    "(B, D) pooled features of the whole photo (`whole_view`) through the shared backbone."
+    patch = getattr(getattr(self.backbone, 'patch_embed', None), 'patch_size', (1,))
+    whole = whole_view(halves.unflatten(0, (-1, 2)), patch[0] if isinstance(patch, (tuple, list)) else patch)
+    return self.backbone.forward_head(self.backbone.forward_features(whole), pre_logits=True)
 
 @patch
 def metadata_or_fallback(self:BiomassModel, metadata, batch_size:int):
@@ -445,7 +497,7 @@ class GramsOnly(nn.Module):
 # %% ../nbs/10_model.ipynb #b067cf13
 MODEL_OPTIONS = ('model', 'pretrained', 'weights', 'image_size', 'two_view', 'view_fusion', 'head', 'target_transform',
                  'metadata_mode', 'fusion_type', 'perceiver_latents', 'perceiver_layers', 'perceiver_heads',
-                 'metadata_dropout', 'interval_bins', 'freeze_fraction', 'drop_rate', 'drop_path')
+                 'metadata_dropout', 'interval_bins', 'freeze_fraction', 'drop_rate', 'drop_path', 'views')
 
 def model_options(cfg=None,        # `ExperimentConfig`, dict of its fields, or None (the defaults)
                   **overrides):    # fields to change
@@ -554,13 +606,16 @@ def describe(model:BiomassModel) -> str:
     lines = [f"image (B, 3, {h}, {w})" + (f" per view: (B, 2, 3, {h}, {w}) or the photo (B, 3, {h}, {2*w})" if model.n_views > 1 else ''),
              f"  -> {o['model']} backbone ({_millions(c['backbone'])}{frozen}), mean {pp['mean']}, std {pp['std']}",
              f"  -> pooled features (B, {pooled_dim(model.backbone)})" + (f", tokens (B, N, {model.backbone.num_features})" if model.needs_tokens else '')]
-    if model.view_fusion: lines.append(f"  -> two views fused by {o['view_fusion']} -> (B, {model.view_fusion.out_dim})")
+    if model.n_views == 3: lines.append(f"  -> and the whole photo (B, 3, {h//2}, {w}) through the same backbone")
+    if model.view_fusion: lines.append(f"  -> {model.n_views} views fused by {o['view_fusion']} -> (B, {model.view_fusion.out_dim})")
     if model.fusion:
         meta = f" + metadata (B, {model.fusion.n_metadata}) [fallback when missing, dropout p={o['metadata_dropout']}]" if model.fusion.n_metadata else ''
         lines.append(f"  -> {type(model.fusion).__name__}{meta} ({_millions(c['fusion'])}) -> (B, {model.fusion.out_dim})")
     parts = ', '.join(COMPONENTS)
     if o['head'] == 'density': lines.append(f"  -> density head on the patch tokens (B, N, {model.backbone.num_features}): 1x1 conv, "
                                             f"softplus, sum over the patches of every view -> grams (B, 5)")
+    elif o['head'] == 'proportions': lines.append(f"  -> proportions head ({o['target_transform']} scale): Total >= 0 x softmax shares of "
+                                                  f"{parts}, sums by the rules -> grams (B, 5)")
     else: lines.append(f"  -> {o['head']} head ({o['target_transform']} scale): " +
                  (f"{parts} >= 0, sums by the rules" if o['head'] == 'components' else "five targets >= 0") + " -> grams (B, 5)")
     if model.bins is not None: lines.append(f"  -> interval-bin logits (B, 5, {model.bins.n_bins})")
