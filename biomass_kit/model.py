@@ -465,7 +465,7 @@ def fit_targets(self:BiomassModel, y): # (N, 5) training targets in grams (array
     "Fit the target scaling (and interval bins) on the training targets and start the head at their mean."
     y = check_targets(y)
     self.target_transform.fit(y)
-    if self.bins is not None: self.bins.fit(self.target_transform(torch.as_tensor(y, dtype=torch.float32)).numpy())
+    if self.bins is not None: self.bins.fit(self.target_transform(torch.as_tensor(y, dtype=torch.float32)).cpu().numpy())
     self.head.start_at(torch.as_tensor(y.mean(0), dtype=torch.float32), self.target_transform)
     return self
 
