@@ -90,14 +90,53 @@ def compiled_vs_eager(device:str) -> dict:
     first = time.time() - t
     return {'max_abs_diff_grams': float((out - ref).abs().max()), 'first_call_seconds': round(first, 1)}
 
+def dtype_diagnosis(device:str, smoke:bool, tmp:Path) -> dict:
+    "Which combination of options gives the patch embedding a low-precision input outside autocast: one fit of one batch each."
+    from biomass_kit.config import ExperimentConfig
+    from biomass_kit.synth import make_synthetic_competition
+    from biomass_kit.train import read_training_table, fold_learner
+    data = make_synthetic_competition(tmp/'diag', 16, 4, (224, 112), seed=0)
+    base = dict(train_csv=str(data/'train.csv'), model='vit_small_patch14_dinov2', pretrained=False, image_size=56,
+                two_view=True, epochs=1, batch_size=4, n_folds=2, num_workers=0, device=device, seed=0, metadata_mode='none')
+    combos = {'fp16': dict(precision='fp16'), 'bf16': dict(precision='bf16'),
+              'bf16+ckpt': dict(precision='bf16', grad_checkpointing=True),
+              'bf16+whole': dict(precision='bf16', views='halves+whole'),
+              'bf16+auto_batch': dict(precision='bf16', auto_batch=True),
+              'fp16+auto_batch': dict(precision='fp16', auto_batch=True),
+              'bf16+head_proportions': dict(precision='bf16', head='proportions'),
+              'bf16+two_stage': dict(precision='bf16', freeze_epochs=1, unfreeze_blocks=2),
+              'bf16+layer_decay': dict(precision='bf16', layer_decay=0.8)}
+    out = {}
+    for name, kw in combos.items():
+        seen, r = [], {}
+        try:
+            cfg = ExperimentConfig(**base, **kw)
+            table = read_training_table(cfg)
+            hook = None
+            def pre(mod, args): seen.append((str(args[0].dtype), type(args[0]).__name__, torch.is_autocast_enabled(device) if device == 'cuda' else None))
+            s = fold_learner(cfg, table, range(8, 16))
+            hook = s.learn.model.backbone.patch_embed.proj.register_forward_pre_hook(pre)
+            with contextlib.redirect_stdout(io.StringIO()): s.learn.fit(1, 1e-4)
+            r['ok'] = True
+        except Exception as e: r['error'] = f"{type(e).__name__}: {str(e)[:300]}"
+        r['patch_embed_inputs'] = sorted(set(map(str, seen)))
+        out[name] = r
+        log('diag', name, json.dumps(r))
+    return out
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--out', default=os.environ.get('OUT') or str(Path(__file__).parent/'gpu'), help='folder for gpu_finetune_check.json')
     p.add_argument('--smoke', action='store_true', help='CPU, tiny sizes: checks the script; figures meaningless')
+    p.add_argument('--only-diagnosis', action='store_true', help='only the dtype diagnosis (one batch per combination of options)')
     args = p.parse_args()
     device = 'cpu' if args.smoke or not torch.cuda.is_available() else 'cuda'
     results = {'device': torch.cuda.get_device_name(0) if device == 'cuda' else 'cpu', 'torch': torch.__version__}
     with tempfile.TemporaryDirectory() as tmp:
+        attempt(results, 'dtype_diagnosis', dtype_diagnosis, device, args.smoke, Path(tmp))
+        if args.only_diagnosis:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            (Path(args.out)/'gpu_finetune_diagnosis.json').write_text(json.dumps(results, indent=1, default=str)); return
         attempt(results, 'subclass_under_autocast', subclass_under_autocast, device)
         attempt(results, 'model_under_device_context', model_on_device_context, device)
         attempt(results, 'end_to_end', end_to_end, device, args.smoke, Path(tmp))
