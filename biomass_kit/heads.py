@@ -393,11 +393,10 @@ def fit_head_run(features, train_csv, out, head:str=DEFAULT_HEAD, transform:str=
         p_state, accuracy = state_oof(X, wide['State'], groups, folds, seed)
         with_rule = apply_dead_rule(cv['pred'], p_state)
         score_rule = weighted_r2(Y, with_rule)
+        # chosen by the OOF score it would raise, so that score is a selected one: the run's score stays the rule-free OOF
         rule = dict(state=DEAD_RULE_STATE, threshold=DEAD_RULE_THRESHOLD, state_accuracy=accuracy, oof_without=cv['oof'],
-                    oof_with=score_rule, photos_set=int((p_state >= DEAD_RULE_THRESHOLD).sum()), applied=score_rule > cv['oof'])
-        if rule['applied']:
-            cv['pred'], cv['oof'] = with_rule, score_rule
-            cv['per_fold'] = [weighted_r2(Y[folds == k], with_rule[folds == k]) for k in sorted(set(folds))]
+                    oof_with=score_rule, photos_set=int((p_state >= DEAD_RULE_THRESHOLD).sum()), applied=score_rule > cv['oof'],
+                    oof_with_selected_on_oof=True)
     save_json(dict(features=str(features), train_csv=str(train_csv), head=head, transform=transform, pca=pca, n_folds=n_folds,
                    group_column=group_column, seed=seed, feature_settings=feat_meta), out/'config.json')
     write_csv(prediction_table(wide, cv['pred'], folds).join(raw_table(cv['raw'])), out/'oof_predictions.csv')
