@@ -42,7 +42,7 @@ def model_dirs(run_dir) -> list[Path]: # a run folder, or one `fold-XX/` folder 
     "The folders holding the run's models: those that made its submission (full fits, seeds), else its `fold-XX/` folders, else the folder itself."
     run_dir = Path(run_dir)
     if not run_dir.is_dir(): raise InputError(f"--run-dir {run_dir}: folder not found")
-    for folder in (run_dir, run_dir.parent):
+    for folder in (run_dir, *run_dir.parents[:2]):   # the run, a fold-XX/ or full-fit/ of it, or a seed-NN/ inside one
         if (folder/FAILED_RUN_FILE).is_file():
             raise InputError(f"--run-dir {run_dir}: {folder} is a failed run ({load_json(folder/FAILED_RUN_FILE).get('error')}); "
                              f"continue it with `biomass-kit train --resume {folder}`, or delete it")
