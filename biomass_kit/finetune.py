@@ -23,7 +23,7 @@ from fastai.callback.training import GradientAccumulation
 from fastai.torch_core import apply
 
 from .core import InputError, BiomassKitError, load_json
-from .config import ExperimentConfig, flag_name
+from .config import ExperimentConfig
 from .model import backbone_groups
 from .callbacks import unwrap_model
 

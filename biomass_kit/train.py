@@ -287,7 +287,6 @@ def biomass_metrics() -> list:
 # %% ../nbs/20_train.ipynb #19b4f2b0
 from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
-from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.channelslast import ChannelsLast
 from fastai.callback.schedule import ParamScheduler, combined_cos, fit_one_cycle
 from fastai.callback.progress import ProgressCallback
