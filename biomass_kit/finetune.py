@@ -25,7 +25,7 @@ from fastai.torch_core import apply
 from .core import InputError, BiomassKitError, load_json
 from .config import ExperimentConfig
 from .model import backbone_groups
-from .callbacks import unwrap_model
+from .callbacks import unwrap_model, plain_batch
 
 # %% auto #0
 __all__ = ['RECIPE_FIELDS', 'set_grad_checkpointing', 'precision_callback', 'accumulation_callback', 'halve_until_fits',
@@ -81,7 +81,7 @@ def training_step_probe(learn,          # the Learner of a run
     batch, model = learn.dls.train.one_batch(), learn.model
     n_inp = getattr(learn.dls, 'n_inp', 1 if len(batch) == 1 else len(batch) - 1)
     def step(bs):
-        b = apply(lambda t: t[:bs], batch)
+        b = plain_batch(apply(lambda t: t[:bs], batch))   # as fastai's CastToTensor does in the loop: autocast and the loss see plain tensors
         try:
             with torch.autocast(b[0].device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
                 loss = learn.loss_func(model(*b[:n_inp]), *b[n_inp:])
