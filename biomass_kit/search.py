@@ -27,7 +27,7 @@ DEFAULT_SPACE = {
     'image_size': [256, 352, 448],
     'lr': [3e-4, 1e-3, 3e-3],
     'loss': ['weighted_mse', 'huber'],
-    'head': ['components', 'direct'],
+    'head': ['components', 'direct', 'proportions'],   # `density` takes no metadata input or Perceiver: search it in a space of your own
     'metadata_mode': ['none', 'input', 'aux'],
     'fusion_type': ['mlp', 'perceiver'],
     'augmentation_policy': ['default', 'd4', 'randaugment'],
