@@ -168,7 +168,14 @@ class TwoStageCallback(Callback):
     def before_epoch(self):
         stage = 1 if self.epoch < self.freeze_epochs else 2
         for n, p in unwrap_model(self.learn.model).backbone.named_parameters(): p.requires_grad_(stage == 2 and n in self.second_stage)
+        if not self.stages or self.stages[-1] != stage: self.rewrap_distributed()
         self.stages.append(stage)
+
+    def rewrap_distributed(self):
+        "DDP reduces the gradients of the parameters that required them when it was built: build it again for the new stage."
+        ddp = self.learn.model
+        if isinstance(ddp, nn.parallel.DistributedDataParallel):
+            self.learn.model = nn.parallel.DistributedDataParallel(ddp.module, device_ids=ddp.device_ids)
 
     def after_fit(self):
         for n, p in unwrap_model(self.learn.model).backbone.named_parameters(): p.requires_grad_(n in self.trainable)
