@@ -34,9 +34,9 @@ def untrained_run(folder: Path, model: str, image_size: int, comp: Path) -> Path
     return folder
 
 def pinned_onnx_member(path, threads: int):
-    "The kit's ONNX member (`export.onnx_member`) with its session on `threads` intra-op threads (the kit leaves ONNX Runtime's default, one per core)."
+    "The kit's ONNX member (`infer.onnx_member`) with its session on `threads` intra-op threads (the kit leaves ONNX Runtime's default, one per core)."
     import onnxruntime as ort
-    from biomass_kit.export import onnx_member
+    from biomass_kit.infer import onnx_member
     member = onnx_member(path, providers=['CPUExecutionProvider'])
     if member.layout.n_metadata: raise SystemExit(f"{path}: takes metadata; pinning its threads is not supported here")
     options = ort.SessionOptions()

@@ -300,7 +300,8 @@ def item_predict(args, tmp:Path) -> dict:
         import onnxruntime as ort
         r['onnxruntime_providers'] = ort.get_available_providers()
         if 'CUDAExecutionProvider' in r['onnxruntime_providers']:
-            from biomass_kit.export import export_model, onnx_predictor
+            from biomass_kit.export import export_model
+            from biomass_kit.infer import onnx_predictor
             with contextlib.redirect_stdout(io.StringIO()): path = export_model(run)
             po = onnx_predictor(path) if 'providers' not in onnx_predictor.__code__.co_varnames else onnx_predictor(path, providers=['CUDAExecutionProvider'])
             p, rate = timed(po)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import numpy as np
 import pandas as pd
+from fastcore.basics import listify
 from fastcore.script import call_parse
 
 from .core import InputError, BiomassKitError, save_json, load_json, atomic_write, default_data_dir
@@ -20,7 +21,7 @@ from .tta import parse_tta
 from .metrics import weighted_r2
 from .constraints import repair
 from .submission import predictions_to_submission, write_submission
-from .infer import Predictor, load_predictor, _as_list
+from .infer import Predictor, load_predictor
 
 # %% auto #0
 __all__ = ['OOF_FILE', 'METHODS', 'read_oof', 'oof_arrays', 'fit_weights', 'Combiner', 'cv_folds', 'cross_validate',
@@ -160,7 +161,7 @@ def stack_cmd(run_dir:Annotated[str, dict(action='append')]=None, # a run with o
               device:str='auto',        # where the models run
               tolerance:float=0.0):     # constraint repair tolerance (grams)
     "Fit (or load) a combination of several runs on their out-of-fold predictions; optionally write its submission."
-    runs = _as_list(run_dir)
+    runs = listify(run_dir)
     if len(runs) < 2: raise InputError("--run-dir: give at least two runs to combine")
     parse_tta(tta)
     if combiner: fitted = Combiner.load(combiner)
@@ -240,7 +241,7 @@ def pseudo_label_cmd(run_dir:Annotated[str, dict(action='append')]=None, # a run
                              batch_size=batch_size, progress=True)
     rows = pseudo_rows(labelled)
     with atomic_write(out, newline='') as f: rows.to_csv(f, index=False)
-    record = dict(source=str(test_csv), models=[str(m) for m in _as_list(run_dir) + _as_list(onnx)], weights=weights, tta=tta,
+    record = dict(source=str(test_csv), models=[str(m) for m in listify(run_dir) + listify(onnx)], weights=weights, tta=tta,
                   agreement=agreement, rule=dict(max_spread=max_spread) if max_spread is not None else dict(keep=keep),
                   n_photos=len(labelled), n_kept=int(labelled['kept'].sum()), targets=list(TARGETS),
                   photos=[dict(image_id=r.image_id, image_path=r.image_path, spread=float(r.spread), kept=bool(r.kept),

@@ -16,44 +16,18 @@ from .core import InputError, BiomassKitError, atomic_path, load_json, check_out
 from .spec import TARGETS
 from .data import MetadataEncoder, to_wide, read_test_csv
 from .tta import InputLayout, CallableMember
-from .infer import Predictor, TorchMember, load_member, model_dirs, _as_list
+from .infer import (Predictor, TorchMember, load_member, model_dirs, NORMALIZATION_FILE, read_normalization,
+                               normalization_layout, normalization_encoder, onnx_member, onnx_predictor)
 
 # %% auto #0
-__all__ = ['NORMALIZATION_FILE', 'FORMATS', 'DEFAULT_OPSET', 'PARITY_TOLERANCE', 'MIN_OPSET', 'read_normalization',
-           'normalization_layout', 'normalization_encoder', 'export_file', 'check_opset', 'export_model', 'onnx_member',
-           'onnx_predictor', 'parity', 'export_cmd']
+__all__ = ['FORMATS', 'DEFAULT_OPSET', 'PARITY_TOLERANCE', 'MIN_OPSET', 'export_file', 'check_opset', 'export_model', 'parity',
+           'export_cmd']
 
 # %% ../nbs/33_export.ipynb #5a0c5844
-NORMALIZATION_FILE = 'input_normalization.json'
 FORMATS = {'onnx': 'model.onnx', 'pt2': 'model.pt2', 'torchscript': 'model.torchscript.pt'}
 DEFAULT_OPSET = 18
 PARITY_TOLERANCE = 1e-3  # grams
 
-def read_normalization(path) -> dict: # an input_normalization.json
-    "The checked content of an `input_normalization.json`."
-    d = load_json(path)
-    missing = [k for k in ('input_size', 'mean', 'std', 'two_view', 'n_metadata', 'targets') if k not in d]
-    if missing: raise InputError(f"{path}: not an input_normalization.json (no {', '.join(missing)})")
-    if list(d['targets']) != list(TARGETS):
-        raise InputError(f"{path}: the model predicts {d['targets']}; this kit expects {list(TARGETS)} in that order")
-    if d.get('output', 'grams') != 'grams': raise InputError(f"{path}: output {d['output']!r}; expected grams")
-    if d['n_metadata'] and not (d.get('metadata') or {}).get('fallback'):
-        raise InputError(f"{path}: the model takes {d['n_metadata']} metadata features but the file has no metadata encoder")
-    return d
-
-def normalization_layout(d:dict) -> InputLayout: # content of input_normalization.json
-    "The `InputLayout` an input_normalization.json describes."
-    _, h, w = d['input_size']
-    return InputLayout((w, h), bool(d['two_view']), tuple(d['mean']), tuple(d['std']), int(d['n_metadata']))
-
-def normalization_encoder(d:dict) -> MetadataEncoder | None: # content of input_normalization.json
-    "The metadata encoder saved in an input_normalization.json (None when the model takes no metadata)."
-    if not d['n_metadata']: return None
-    info = d['metadata']
-    encoder = MetadataEncoder({k: info[k] for k in ('numeric', 'categorical', 'date')})
-    if encoder.n_features != d['n_metadata'] or not np.allclose(encoder.fallback_vector(), info['fallback']):
-        raise InputError(f"input_normalization.json: the metadata encoder does not give the {d['n_metadata']} features the model takes")
-    return encoder
 
 # %% ../nbs/33_export.ipynb #aa360584
 def _example_inputs(layout:InputLayout, batch:int=2) -> tuple:
@@ -126,40 +100,6 @@ def export_model(model_dir,               # a folder with best_model.pt and inpu
     return output
 
 # %% ../nbs/33_export.ipynb #18b58e64
-def onnx_member(path,             # an exported .onnx file, with input_normalization.json beside it
-                providers=None    # ONNX Runtime execution providers (default: CUDA when available, then CPU)
-               ) -> CallableMember:
-    "An ONNX model as a prediction member; needs numpy and onnxruntime only."
-    import onnxruntime as ort
-    path = Path(path)
-    if not path.is_file(): raise InputError(f"--onnx {path}: file not found")
-    if not (path.parent/NORMALIZATION_FILE).is_file():
-        raise InputError(f"--onnx {path}: no {NORMALIZATION_FILE} beside it (biomass-kit export writes both)")
-    norm = read_normalization(path.parent/NORMALIZATION_FILE)
-    layout, encoder = normalization_layout(norm), normalization_encoder(norm)
-    available = ort.get_available_providers()
-    providers = providers or [p for p in ('CUDAExecutionProvider', 'CPUExecutionProvider') if p in available]
-    try: session = ort.InferenceSession(str(path), providers=providers)
-    except Exception as e: raise InputError(f"--onnx {path}: ONNX Runtime cannot load it ({type(e).__name__}: {str(e)[:300]})") from None
-    inputs = [i.name for i in session.get_inputs()]
-    if inputs != ['image', 'metadata'][:1 + bool(layout.n_metadata)]:
-        raise InputError(f"--onnx {path}: inputs {inputs} do not match {NORMALIZATION_FILE} (metadata features: {layout.n_metadata})")
-    fallback = None if encoder is None else encoder.fallback_vector()
-    def forward(x, metadata):
-        feeds = {'image': np.ascontiguousarray(x, dtype=np.float32)}
-        if fallback is not None:
-            feeds['metadata'] = np.ascontiguousarray(np.tile(fallback, (len(x), 1)) if metadata is None else metadata, dtype=np.float32)
-        return session.run(['grams'], feeds)[0]
-    return CallableMember(layout, forward, encoder, name=f"{path.parent.name}/{path.name}")
-
-def onnx_predictor(paths,                # .onnx files (a single path is fine)
-                   weights=None,         # one weight per file (default: equal)
-                   tolerance:float=0.0,  # the constraint repair's tolerance
-                   providers=None        # ONNX Runtime execution providers
-                  ) -> Predictor:
-    "A `Predictor` averaging exported ONNX models, without torch."
-    return Predictor([onnx_member(p, providers) for p in _as_list(paths)], weights, tolerance)
-
 def _load_exported(path) -> TorchMember | CallableMember: # a file `export_model` has just written (trusted)
     "An exported model as a prediction member: ONNX through ONNX Runtime, .pt2 and TorchScript through torch."
     path = Path(path)

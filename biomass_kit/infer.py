@@ -11,19 +11,21 @@ from typing import Annotated
 
 import numpy as np
 import pandas as pd
+from fastcore.basics import listify
 from fastcore.script import call_parse
 
 from .core import InputError, get_device, default_data_dir, check_output, load_json
 from .spec import TARGETS
 from .data import MetadataEncoder, read_test_csv, to_wide
 from .images import ImageCache
-from .tta import InputLayout, forward_views, predict_variants, parse_tta, member_name
+from .tta import InputLayout, CallableMember, forward_views, predict_variants, parse_tta, member_name
 from .constraints import repair
 from .submission import predictions_to_submission, write_submission
 
 # %% auto #0
-__all__ = ['MODEL_FILE', 'METADATA_FILE', 'FAILED_RUN_FILE', 'model_dirs', 'TorchMember', 'load_member', 'image_files',
-           'Predictor', 'load_predictor', 'predict_cmd']
+__all__ = ['MODEL_FILE', 'METADATA_FILE', 'FAILED_RUN_FILE', 'NORMALIZATION_FILE', 'model_dirs', 'TorchMember', 'load_member',
+           'image_files', 'Predictor', 'read_normalization', 'normalization_layout', 'normalization_encoder',
+           'onnx_member', 'onnx_predictor', 'load_predictor', 'predict_cmd']
 
 # %% ../nbs/31_infer.ipynb #40d821a2
 MODEL_FILE = 'best_model.pt'
@@ -177,16 +179,80 @@ class Predictor:
             member_w += [wr/len(dirs)]*len(dirs)
         return cls(members, member_w, tolerance)
 
-# %% ../nbs/31_infer.ipynb #dce57e9e
-def _as_list(v) -> list: return [] if v is None else [v] if isinstance(v, (str, Path)) else list(v)
+# %% ../nbs/31_infer.ipynb #1144d246
+NORMALIZATION_FILE = 'input_normalization.json'
 
+def read_normalization(path) -> dict: # an input_normalization.json
+    "The checked content of an `input_normalization.json`."
+    d = load_json(path)
+    missing = [k for k in ('input_size', 'mean', 'std', 'two_view', 'n_metadata', 'targets') if k not in d]
+    if missing: raise InputError(f"{path}: not an input_normalization.json (no {', '.join(missing)})")
+    if list(d['targets']) != list(TARGETS):
+        raise InputError(f"{path}: the model predicts {d['targets']}; this kit expects {list(TARGETS)} in that order")
+    if d.get('output', 'grams') != 'grams': raise InputError(f"{path}: output {d['output']!r}; expected grams")
+    if d['n_metadata'] and not (d.get('metadata') or {}).get('fallback'):
+        raise InputError(f"{path}: the model takes {d['n_metadata']} metadata features but the file has no metadata encoder")
+    return d
+
+def normalization_layout(d:dict) -> InputLayout: # content of input_normalization.json
+    "The `InputLayout` an input_normalization.json describes."
+    _, h, w = d['input_size']
+    return InputLayout((w, h), bool(d['two_view']), tuple(d['mean']), tuple(d['std']), int(d['n_metadata']))
+
+def normalization_encoder(d:dict) -> MetadataEncoder | None: # content of input_normalization.json
+    "The metadata encoder saved in an input_normalization.json (None when the model takes no metadata)."
+    if not d['n_metadata']: return None
+    info = d['metadata']
+    encoder = MetadataEncoder({k: info[k] for k in ('numeric', 'categorical', 'date')})
+    if encoder.n_features != d['n_metadata'] or not np.allclose(encoder.fallback_vector(), info['fallback']):
+        raise InputError(f"input_normalization.json: the metadata encoder does not give the {d['n_metadata']} features the model takes")
+    return encoder
+
+
+# %% ../nbs/31_infer.ipynb #a7004497
+def onnx_member(path,             # an exported .onnx file, with input_normalization.json beside it
+                providers=None    # ONNX Runtime execution providers (default: CUDA when available, then CPU)
+               ) -> CallableMember:
+    "An ONNX model as a prediction member; needs numpy and onnxruntime only."
+    import onnxruntime as ort
+    path = Path(path)
+    if not path.is_file(): raise InputError(f"--onnx {path}: file not found")
+    if not (path.parent/NORMALIZATION_FILE).is_file():
+        raise InputError(f"--onnx {path}: no {NORMALIZATION_FILE} beside it (biomass-kit export writes both)")
+    norm = read_normalization(path.parent/NORMALIZATION_FILE)
+    layout, encoder = normalization_layout(norm), normalization_encoder(norm)
+    available = ort.get_available_providers()
+    providers = providers or [p for p in ('CUDAExecutionProvider', 'CPUExecutionProvider') if p in available]
+    try: session = ort.InferenceSession(str(path), providers=providers)
+    except Exception as e: raise InputError(f"--onnx {path}: ONNX Runtime cannot load it ({type(e).__name__}: {str(e)[:300]})") from None
+    inputs = [i.name for i in session.get_inputs()]
+    if inputs != ['image', 'metadata'][:1 + bool(layout.n_metadata)]:
+        raise InputError(f"--onnx {path}: inputs {inputs} do not match {NORMALIZATION_FILE} (metadata features: {layout.n_metadata})")
+    fallback = None if encoder is None else encoder.fallback_vector()
+    def forward(x, metadata):
+        feeds = {'image': np.ascontiguousarray(x, dtype=np.float32)}
+        if fallback is not None:
+            feeds['metadata'] = np.ascontiguousarray(np.tile(fallback, (len(x), 1)) if metadata is None else metadata, dtype=np.float32)
+        return session.run(['grams'], feeds)[0]
+    return CallableMember(layout, forward, encoder, name=f"{path.parent.name}/{path.name}")
+
+def onnx_predictor(paths,                # .onnx files (a single path is fine)
+                   weights=None,         # one weight per file (default: equal)
+                   tolerance:float=0.0,  # the constraint repair's tolerance
+                   providers=None        # ONNX Runtime execution providers
+                  ) -> Predictor:
+    "A `Predictor` averaging exported ONNX models, without torch."
+    return Predictor([onnx_member(p, providers) for p in listify(paths)], weights, tolerance)
+
+
+# %% ../nbs/31_infer.ipynb #dce57e9e
 def load_predictor(run_dirs=None,   # run folders (each: all its folds)
                    onnx=None,       # exported .onnx files (input_normalization.json beside each)
                    weights=None,    # one weight per run/ONNX model, runs first (default: equal)
                    device='auto',   # where PyTorch models run
                    tolerance:float=0.0) -> Predictor:
     "The predictor of the given runs and exported models."
-    run_dirs, onnx = _as_list(run_dirs), _as_list(onnx)
+    run_dirs, onnx = listify(run_dirs), listify(onnx)
     if not run_dirs and not onnx: raise InputError("--run-dir or --onnx: give at least one model")
     w = _weights(weights, len(run_dirs) + len(onnx))
     members, member_w = [], []
@@ -194,7 +260,6 @@ def load_predictor(run_dirs=None,   # run folders (each: all its folds)
         runs = Predictor.from_runs(run_dirs, w[:len(run_dirs)], device)
         members, member_w = runs.members, list(runs.weights*w[:len(run_dirs)].sum())
     if onnx:
-        from biomass_kit.export import onnx_member
         members += [onnx_member(p) for p in onnx]
         member_w += list(w[len(run_dirs):])
     return Predictor(members, member_w, tolerance)
