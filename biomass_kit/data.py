@@ -6,7 +6,7 @@ Docs: https://biomass-kit.github.io/biomass_kit/data.html.md"""
 
 # %% ../nbs/03_data.ipynb #9cae98a1
 from __future__ import annotations
-import difflib, os
+import difflib
 from pathlib import Path
 
 import numpy as np
@@ -14,29 +14,14 @@ import pandas as pd
 from fastcore.basics import patch
 from fastcore.script import call_parse
 
-from . import spec
 from .core import BiomassKitError, InputError, atomic_write, check_output, check_input_file, load_json, save_json
 from .spec import (
     TARGETS, DATE_COLUMN, NUMERIC_METADATA, CATEGORICAL_METADATA, METADATA_COLUMNS, TRAIN_COLUMNS, TEST_COLUMNS,
     SUBMISSION_COLUMNS, make_sample_id, split_sample_id, image_id_from_path)
 
 # %% auto #0
-__all__ = ['AUX_IGNORE_INDEX', 'real_schema_dir', 'parse_dates', 'format_dates', 'read_train_csv', 'read_test_csv',
-           'read_sample_submission', 'to_wide', 'to_long', 'write_long_csv', 'day_of_year_angle', 'MetadataEncoder',
-           'make_folds', 'folds_cmd']
-
-# %% ../nbs/03_data.ipynb #d7e09f46
-def real_schema_dir() -> Path:
-    "Folder of the real-file excerpts: `$BIOMASS_REAL_SCHEMA`, else the first `shared/real-schema` above the cwd or the package."
-    if env := os.environ.get('BIOMASS_REAL_SCHEMA'):
-        if not Path(env).is_dir(): raise InputError(f"BIOMASS_REAL_SCHEMA={env}: not a folder")
-        return Path(env)
-    starts = [Path.cwd().resolve(), Path(spec.__file__).resolve().parent]
-    for start in starts:
-        for folder in (start, *start.parents):
-            if (folder/'shared'/'real-schema').is_dir(): return folder/'shared'/'real-schema'
-    raise BiomassKitError(f"shared/real-schema not found above {' or '.join(map(str, starts))}; "
-                          "set BIOMASS_REAL_SCHEMA to the folder of the real-file excerpts")
+__all__ = ['AUX_IGNORE_INDEX', 'parse_dates', 'format_dates', 'read_train_csv', 'read_test_csv', 'read_sample_submission',
+           'to_wide', 'to_long', 'write_long_csv', 'day_of_year_angle', 'MetadataEncoder', 'make_folds', 'folds_cmd']
 
 # %% ../nbs/03_data.ipynb #79cdcf19
 _COLUMN_FLAGS = {'image_path': '--image-column', 'sample_id': '--id-column',

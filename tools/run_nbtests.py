@@ -18,7 +18,7 @@ REAL_FLAG = 'realdata'
 def real_schema_found() -> bool:
     "True where the real-file excerpts are found (an error if `$BIOMASS_REAL_SCHEMA` names no folder)."
     from biomass_kit.core import BiomassKitError, InputError
-    from biomass_kit.data import real_schema_dir
+    from biomass_kit.testing import real_schema_dir
     try: real_schema_dir(); return True
     except InputError: raise
     except BiomassKitError: return False
