@@ -6,7 +6,7 @@ committed), then trims what it saved:
 - no outputs for `#| hide` and `#| export` cells (tests and library code show nothing a reader needs);
 - no progress bars, widgets or stderr (warnings, logs);
 - printed text cut to its first and last lines; temporary and checkout paths shortened, so a rerun changes little;
-- PNG figures scaled down to at most `MAX_WIDTH` pixels wide;
+- figures scaled down to at most `MAX_WIDTH` pixels wide (JPEG where a PNG of photos would be large);
 then `nbdev-clean` removes volatile metadata. Prints each notebook's size; one over `MAX_KB` is reported.
 Usage: python tools/save_outputs.py [NOTEBOOK ...]   (default: every nbs/*.ipynb)
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
 bin_dir = Path(sys.executable).parent
-MAX_LINES, MAX_WIDTH, MAX_KB = 40, 720, 400
+MAX_LINES, MAX_WIDTH, MAX_KB, MAX_PNG_KB = 40, 720, 400, 96
 NOISE_MIME = ('application/vnd.jupyter.widget-view+json',)
 TEMP = re.compile(r"(/private)?/(tmp|var/folders)/[\w./-]*?tmp\w+")
 
@@ -33,14 +33,15 @@ def cut_lines(lines:list, keep:int=MAX_LINES) -> list:
     head, tail = lines[:keep - 8], lines[-7:]
     return head + [f"… ({len(lines) - len(head) - len(tail)} lines left out)\n"] + tail
 
-def small_png(b64:str, max_width:int=MAX_WIDTH) -> str:
-    "A base64 PNG scaled down to `max_width` pixels wide (unchanged when narrower)."
+def small_image(b64:str, max_width:int=MAX_WIDTH) -> tuple:
+    "A base64 PNG scaled down to `max_width` pixels wide, as (mime, base64): a JPEG when the PNG is over `MAX_PNG_KB`."
     from PIL import Image
     img = Image.open(io.BytesIO(base64.b64decode(b64)))
-    if img.width <= max_width: return b64
-    img = img.resize((max_width, round(img.height*max_width/img.width)), Image.LANCZOS)
+    if img.width > max_width: img = img.resize((max_width, round(img.height*max_width/img.width)), Image.LANCZOS)
     buf = io.BytesIO(); img.save(buf, 'PNG', optimize=True)
-    return base64.b64encode(buf.getvalue()).decode()
+    if buf.tell() <= MAX_PNG_KB*1024: return 'image/png', base64.b64encode(buf.getvalue()).decode()
+    buf = io.BytesIO(); img.convert('RGB').save(buf, 'JPEG', quality=80, optimize=True)   # photos: PNG does not compress them
+    return 'image/jpeg', base64.b64encode(buf.getvalue()).decode()
 
 def is_progress(out:dict) -> bool:
     "fastprogress / tqdm bars, as HTML or as text."
@@ -57,7 +58,9 @@ def keep_output(out:dict) -> dict | None:
     data = out.get('data', {})
     if is_progress(out) or any(m in data for m in NOISE_MIME): return None
     for mime in list(data):
-        if mime == 'image/png': data[mime] = small_png(data[mime] if isinstance(data[mime], str) else ''.join(data[mime]))
+        if mime == 'image/png':
+            new_mime, data[new_mime] = small_image(''.join(data.pop(mime)))
+            if new_mime != mime: out.get('metadata', {}).pop(mime, None)
         elif mime.startswith('text/'):
             text = shorten_paths(''.join(data[mime]))
             data[mime] = cut_lines(text.splitlines(True), 200 if mime == 'text/html' else MAX_LINES)
