@@ -3,9 +3,9 @@
 The default model (`ExperimentConfig()`: efficientnet_b3 at 352 px, metadata as auxiliary targets; random weights,
 saved as `biomass-kit train` saves it) with the default TTA (`ExperimentConfig().tta`), on full-size synthetic
 2000x1000 photos of real weight, predicted in batches through the kit's predictor (`infer.Predictor`):
-- CPU, measured: `kaggle.measure_images_per_sec` (the speed `biomass-kit kaggle push-submit --run-dir` measures:
+- CPU, measured: `budget.measure_images_per_sec` (the speed `biomass-kit kaggle push-submit --run-dir` measures:
   `biomass-kit predict` wall clock, setup subtracted), turned into the notebook's time for 850 test images by
-  `kaggle.estimate_runtime` (which adds 3 min of setup) and checked against Kaggle's 9 h by `kaggle.runtime_report`.
+  `budget.estimate_runtime` (which adds 3 min of setup) and checked against Kaggle's 9 h by `budget.runtime_report`.
   Wall clock on a shared machine: the load average is printed with it. Also the per-core figure (one thread, CPU
   time), at the default batch of 16 and at --batch-size 1.
 - T4-class GPU, an ESTIMATE (no GPU here): the predictor decodes and prepares every photo on the CPU in the main
@@ -22,7 +22,7 @@ from common import save_results, load_average, cpu_clock, single_thread
 from biomass_kit.config import ExperimentConfig
 from biomass_kit.data import MetadataEncoder, read_test_csv, to_wide
 from biomass_kit.infer import Predictor, MODEL_FILE, METADATA_FILE
-from biomass_kit.kaggle import measure_images_per_sec, estimate_runtime, runtime_report, TEST_IMAGES, KAGGLE_LIMIT_S
+from biomass_kit.budget import measure_images_per_sec, estimate_runtime, runtime_report, TEST_IMAGES, KAGGLE_LIMIT_S
 from biomass_kit.model import create_model, save_model
 from biomass_kit.spec import TARGETS
 from biomass_kit.synth import make_synthetic_competition

@@ -12,7 +12,7 @@ from .core import BiomassKitError
 import biomass_kit
 
 # %% auto #0
-__all__ = ['COMMANDS', 'GROUPS', 'command_parser', 'run_command', 'main']
+__all__ = ['COMMANDS', 'KAGGLE_COMMANDS', 'GROUPS', 'command_parser', 'run_command', 'main']
 
 # %% ../nbs/50_cli.ipynb #bc92fcdb
 # name -> (module, function, one-line summary). Functions named `*_main` take the argument list themselves.
@@ -36,8 +36,20 @@ COMMANDS = {
     'errors':           ('explore', 'errors_cmd', "error-analysis figures of a run, saved as PNG"),
     'explore':          ('explore', 'explore_cmd', "the interactive explorer, served with Voila"),
 }
-# name -> (module, attribute holding {subcommand: (function, summary)}, summary): `biomass-kit kaggle push-lib ...`
-GROUPS = {'kaggle': ('kaggle', 'KAGGLE_COMMANDS', "Kaggle: download, library/weights datasets, kernels, leaderboard")}
+# name -> (module, function, one-line summary) of `biomass-kit kaggle NAME`, resolved like COMMANDS
+KAGGLE_COMMANDS = {
+    'download':     ('kaggle_data', 'download_cmd', "download the competition files (safe, idempotent extraction)"),
+    'build-lib':    ('kaggle_data', 'build_lib_cmd', "build the biomass_kit wheel into a Kaggle dataset folder"),
+    'push-lib':     ('kaggle_data', 'push_lib_cmd', "create or update the library dataset"),
+    'push-weights': ('kaggle_data', 'push_weights_cmd', "publish a run's weights and configuration as a dataset"),
+    'push-train':   ('kernels', 'push_train_cmd', "push the GPU training kernel (kernel-metadata.json)"),
+    'push-submit':  ('kernels', 'push_submit_cmd', "push the offline submission kernel, with a runtime estimate"),
+    'status':       ('kernels', 'status_cmd', "a pushed kernel's status"),
+    'output':       ('kernels', 'output_cmd', "download a pushed kernel's output files"),
+    'leaderboard':  ('kaggle', 'leaderboard_cmd', "top public scores, your team's best, your local CV"),
+}
+# name -> (its table of subcommands, summary): `biomass-kit kaggle push-lib ...`
+GROUPS = {'kaggle': (KAGGLE_COMMANDS, "Kaggle: download, library/weights datasets, kernels, leaderboard")}
 
 # %% ../nbs/50_cli.ipynb #f1385b27
 def _resolve(module:str, attr:str):
@@ -78,11 +90,11 @@ def main(argv:list=None) -> int: # arguments after `biomass-kit` (default: sys.a
         print(f"error: unknown command {name!r}\n\n{_usage(table, prog)}", file=sys.stderr); return 2
     prog = f"{prog} {name}"
     if name in GROUPS:
-        sub = {k: (f, doc) for k, (f, doc) in _resolve(*table[name][:2]).items()}
+        sub = GROUPS[name][0]
         if not rest or rest[0] in ('-h', '--help'): print(_usage(sub, prog)); return 0
         if rest[0] not in sub:
             print(f"error: unknown command {prog} {rest[0]!r}\n\n{_usage(sub, prog)}", file=sys.stderr); return 2
-        func, prog, rest = sub[rest[0]][0], f"{prog} {rest[0]}", rest[1:]
+        func, prog, rest = _resolve(*sub[rest[0]][:2]), f"{prog} {rest[0]}", rest[1:]
     else: func = _resolve(*table[name][:2])
     try: return run_command(func, rest, prog)
     except (BiomassKitError, CliError) as e:

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['COMPETITION_SLUG', 'BiomassKitError', 'InputError', 'check_input_file', 'atomic_write', 'atomic_path', 'save_json',
-           'load_json', 'check_output', 'set_seed', 'get_device', 'on_kaggle', 'kaggle_root', 'default_data_dir',
-           'default_output_dir']
+__all__ = ['COMPETITION_SLUG', 'BiomassKitError', 'InputError', 'check_input_file', 'list_some', 'atomic_write', 'atomic_path',
+           'save_json', 'load_json', 'check_output', 'set_seed', 'get_device', 'on_kaggle', 'kaggle_root',
+           'default_data_dir', 'default_output_dir']
 
 # %% ../nbs/00_core.ipynb #a1739863
 class BiomassKitError(Exception):
@@ -33,6 +33,13 @@ def check_input_file(path,          # a file a command reads
     if path.is_dir(): raise InputError(f"{where}: is a folder; expected a file")
     if not path.is_file(): raise InputError(f"{where}: file not found")
     return path
+
+# %% ../nbs/00_core.ipynb #1b09cd4d
+def list_some(items, k:int=5) -> str: # things to name in a message; at most `k` are listed
+    "A short list for error messages: `a, b, c and 7 more`."
+    items = [str(i) for i in items]
+    head = ', '.join(items[:k])
+    return head + (f" and {len(items)-k} more" if len(items) > k else '')
 
 # %% ../nbs/00_core.ipynb #86034b0a
 def _umask() -> int:

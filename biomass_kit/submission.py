@@ -9,21 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.script import call_parse
-from .core import InputError, atomic_write, default_data_dir, check_input_file
+from .core import InputError, atomic_write, default_data_dir, check_input_file, list_some
 from .spec import TARGETS, SUBMISSION_COLUMNS, TEST_COLUMNS, make_sample_id, split_sample_id, image_id_from_path
 from .data import read_sample_submission, read_test_csv
 
 # %% auto #0
-__all__ = ['some', 'predictions_to_submission', 'submission_to_predictions', 'check_submission', 'read_long_csv',
-           'read_submission', 'read_reference', 'write_submission', 'check_submission_cmd']
+__all__ = ['predictions_to_submission', 'submission_to_predictions', 'check_submission', 'read_long_csv', 'read_submission',
+           'read_reference', 'write_submission', 'check_submission_cmd']
 
 # %% ../nbs/06_submission.ipynb #4b16d7a5
-def some(items, k:int=5) -> str: # things to name in a message; at most `k` are listed
-    "A short list for error messages: `a, b, c and 7 more`."
-    items = [str(i) for i in items]
-    head = ', '.join(items[:k])
-    return head + (f" and {len(items)-k} more" if len(items) > k else '')
-
 def predictions_to_submission(image_ids, # one image id (or image path) per row of `preds`
                               preds      # (N, 5) predictions in grams, columns in `spec.TARGETS` order
                              ) -> pd.DataFrame:
@@ -34,7 +28,7 @@ def predictions_to_submission(image_ids, # one image id (or image path) per row 
         raise InputError(f"predictions: expected shape ({len(ids)}, {len(TARGETS)}) for {len(ids)} image ids "
                          f"(columns {', '.join(TARGETS)}), got {preds.shape}")
     dups = pd.Index(ids)[pd.Index(ids).duplicated()].unique()
-    if len(dups): raise InputError(f"predictions: image ids given more than once: {some(dups)}")
+    if len(dups): raise InputError(f"predictions: image ids given more than once: {list_some(dups)}")
     return pd.DataFrame({'sample_id': [make_sample_id(i, t) for i in ids for t in TARGETS],
                          'target': preds.ravel()})
 
@@ -43,7 +37,7 @@ def _lines(mask, ids) -> str:
     "Where `mask` holds, named by CSV line (the header is line 1) and id."
     pos = np.flatnonzero(np.asarray(mask))
     ids = np.asarray(ids, dtype=object)
-    return some([f"line {i+2} ({ids[i]})" for i in pos])
+    return list_some([f"line {i+2} ({ids[i]})" for i in pos])
 
 def _parse_ids(ids, name:str) -> tuple[list, list]:
     "(image ids, target names) of each sample id, with an error naming the first bad line."
@@ -64,7 +58,7 @@ def submission_to_predictions(sub,                    # long `sample_id,target` 
     if dup.any(): raise InputError(f"{name}: duplicate sample_id at {_lines(dup, sub['sample_id'])}")
     counts = long.groupby('image', sort=False).size()
     if (counts != len(TARGETS)).any():
-        raise InputError(f"{name}: images without all {len(TARGETS)} targets: {some(counts.index[counts != len(TARGETS)])}")
+        raise InputError(f"{name}: images without all {len(TARGETS)} targets: {list_some(counts.index[counts != len(TARGETS)])}")
     order = list(pd.unique(long['image']))
     wide = long.pivot(index='image', columns='target_name', values='value').loc[order, list(TARGETS)]
     return order, wide.to_numpy()
@@ -88,7 +82,7 @@ def _id_problems(ids:pd.Series, reference, reference_name:str) -> list[str]:
         return problems
     ref = _reference_ids(reference)
     missing = ref[~ref.isin(ids)]
-    if len(missing): problems.append(f"{len(missing)} sample_id(s) of {reference_name} are missing: {some(missing)}")
+    if len(missing): problems.append(f"{len(missing)} sample_id(s) of {reference_name} are missing: {list_some(missing)}")
     extra = ~ids.isin(ref)
     if extra.any(): problems.append(f"{extra.sum()} sample_id(s) not in {reference_name} at {_lines(extra, ids)}")
     return problems
