@@ -24,10 +24,11 @@ from .tta import parse_tta
 from .postprocess import load_postprocess, apply_steps
 
 # %% auto #0
-__all__ = ['REQUIRED', 'PIPELINE_LIMIT_S', 'TOP_FIELDS', 'STAGE_FIELDS', 'PREDICTING', 'RUNNERS', 'check_pipeline',
-           'load_pipeline', 'resolve', 'stage_runs', 'plan_pipeline', 'check_plan', 'plan_pipeline_cmd',
-           'visible_devices', 'predictor_on', 'predict_passes', 'CachedPredictor', 'run_predict', 'run_embed_head',
-           'run_pseudo', 'run_train', 'run_blend', 'run_postprocess', 'run_submit', 'run_pipeline']
+__all__ = ['REQUIRED', 'PIPELINE_LIMIT_S', 'TOP_FIELDS', 'STAGE_FIELDS', 'PREDICTING', 'RUNNERS', 'PIPELINE_MARKER',
+           'RUN_PIPELINE_CELL', 'check_pipeline', 'load_pipeline', 'resolve', 'stage_runs', 'plan_pipeline',
+           'check_plan', 'plan_pipeline_cmd', 'visible_devices', 'predictor_on', 'predict_passes', 'CachedPredictor',
+           'run_predict', 'run_embed_head', 'run_pseudo', 'run_train', 'run_blend', 'run_postprocess', 'run_submit',
+           'run_pipeline', 'pipeline_kernel_cells']
 
 # %% ../nbs/35_pipeline.ipynb #00f48494
 REQUIRED = object()
@@ -458,3 +459,24 @@ def run_pipeline(config,              # a pipeline file or its dict
         say(f"[{i+1}/{len(cfg['stages'])}] {s['name']} ({s['kind']}): {rec['seconds']:.1f} s; {rec['log']}"
             + (f"; weighted R² {rec['score']:.4f}" if rec.get('score') is not None else ''))
     return record
+
+# %% ../nbs/35_pipeline.ipynb #784f09d6
+PIPELINE_MARKER = '# biomass-kit: submission pipeline'
+RUN_PIPELINE_CELL = '''\
+from biomass_kit.pipeline import run_pipeline
+record = run_pipeline(PIPELINE)   # stages under /kaggle/working/pipeline, submission.csv in /kaggle/working'''
+
+def pipeline_kernel_cells(config,     # the pipeline file (JSON)
+                          out=None    # the staged kernel folder: a copy of the file goes there as pipeline.json
+                         ) -> list:
+    "(kind, source) cells of the kernel that runs the pipeline offline: its description, its configuration inline, the run."
+    load_pipeline(config)                                  # a bad file fails here, not on Kaggle
+    text = Path(config).read_text()
+    if "'''" in text: raise InputError(f"{config}: holds ''' which cannot be inlined in the kernel")
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        with atomic_write(Path(out)/'pipeline.json') as f: f.write(text)
+    stages = ' → '.join(f"{s['name']} ({s['kind']})" for s in load_pipeline(config)['stages'])
+    return [('markdown', f"# biomass-kit: submission pipeline\n\nRuns offline: {stages}. Each stage writes its output under "
+                         "`/kaggle/working/pipeline/`; `stages.json` there records times, throughput and any error."),
+            ('code', f"{PIPELINE_MARKER}\nimport json\nPIPELINE = json.loads(r'''{text}''')"), ('code', RUN_PIPELINE_CELL)]
