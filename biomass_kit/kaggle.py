@@ -791,7 +791,8 @@ def stage_submit_kernel(user:str=None,            # Kaggle username owning the k
                         weights:str=None,         # weights dataset (default: <user>/biomass-kit-weights unless a kernel/model source is given)
                         kernel_source:str=None,   # a training kernel whose output holds the runs
                         model_source:str=None,    # a Kaggle Model: owner/model/framework/variation/version
-                        slug:str=SUBMIT_SLUG) -> Path:
+                        slug:str=SUBMIT_SLUG,
+                        pipeline=None) -> Path:   # a submission pipeline file (35_pipeline): the kernel runs it instead of `predict`
     "A folder ready for `kernels push`: the offline submission notebook and its metadata (internet off)."
     from biomass_kit.tta import parse_tta
     parse_tta(tta)                      # a bad TTA name fails here, not on Kaggle
@@ -804,7 +805,9 @@ def stage_submit_kernel(user:str=None,            # Kaggle username owning the k
                            model_sources=[model_source] if model_source else [])
     out = Path(out or tempfile.mkdtemp(prefix='biomass-kit-submit-'))
     save_json(meta, out/'kernel-metadata.json')
-    with atomic_write(out/'submit.ipynb') as f: f.write(notebook_text(submit_notebook(tta, onnx)))
+    if pipeline: from biomass_kit.pipeline import pipeline_kernel_cells; cells = pipeline_kernel_cells(pipeline, out)
+    nb = make_notebook([cells[0], ('code', INSTALL_CELL), *cells[1:]]) if pipeline else submit_notebook(tta, onnx)
+    with atomic_write(out/'submit.ipynb') as f: f.write(notebook_text(nb))
     check_kernel_folder(out)
     return out
 
@@ -822,16 +825,18 @@ def push_submit_cmd(images_per_sec:float=None, # measured prediction speed (TTA 
                     model_source:str=None,     # or from this Kaggle Model (owner/model/framework/variation/version)
                     slug:str=SUBMIT_SLUG,      # kernel slug
                     out:str=None,              # stage the kernel here and keep it (default: a temporary folder)
-                    dry_run:bool=False):       # estimate, stage and check only; push nothing
+                    dry_run:bool=False,        # estimate, stage and check only; push nothing
+                    pipeline:str=None):        # a submission pipeline (JSON): the kernel runs it; its planner replaces the estimate
     "Push the offline submission kernel (internet off), after estimating its runtime for the test set."
-    if images_per_sec is None and run_dir is None:
+    if pipeline: from biomass_kit.pipeline import check_plan; print(check_plan(pipeline, n_test_images=n_images)[1])
+    elif images_per_sec is None and run_dir is None:
         raise InputError("--images-per-sec or --run-dir: the runtime estimate needs a measured speed, or a run to measure")
     check_n_images(n_images)                        # before the speed is measured
     source = 'given'
-    if images_per_sec is None:
+    if images_per_sec is None and not pipeline:
         images_per_sec, source = measure_images_per_sec(run_dir, tta=tta)
-    print(runtime_report(images_per_sec, n_images, source))
-    folder = stage_submit_kernel(user, out, tta, onnx, gpu, lib, weights, kernel_source, model_source, slug)
+    if not pipeline: print(runtime_report(images_per_sec, n_images, source))
+    folder = stage_submit_kernel(user, out, tta, onnx, gpu, lib, weights, kernel_source, model_source, slug, pipeline)
     print(f"staged the submission kernel in {folder}")
     if dry_run: return
     r = push_kernel(folder)

@@ -192,8 +192,8 @@ def plan_pipeline(config,           # a pipeline file or its dict
     cfg = load_pipeline(config)
     measured, n = _read_measured(measured), n_test_images or cfg['n_test_images']
     dev = cfg['plan_devices'] if not cfg['device'].startswith('cpu') else 1
-    train_csv = resolve(cfg, cfg['train_csv'])
-    n_train = len(to_wide(read_train_csv(train_csv))) if train_csv and train_csv.is_file() else cfg['n_train_images']
+    train_csv = resolve(cfg, cfg['train_csv']) or default_data_dir()/'train.csv'
+    n_train = len(to_wide(read_train_csv(train_csv))) if train_csv.is_file() else cfg['n_train_images']
     rows, kept = [dict(stage='setup', kind='setup', work='install the kit, imports', throughput='', seconds=float(cfg['setup_s']))], {}
     for s in cfg['stages']:
         row = dict(stage=s['name'], kind=s['kind'], work='', throughput='', seconds=2.0)
@@ -240,7 +240,7 @@ def plan_pipeline_cmd(file:str,                # the pipeline configuration (JSO
     "Estimate each stage's time of the submission pipeline; an error naming the stage to shrink when over the limit."
     print(check_plan(file, measured, n_test_images)[1])
 
-# %% ../nbs/35_pipeline.ipynb #61be451b
+# %% ../nbs/35_pipeline.ipynb #491ea7c9
 def visible_devices(devices='all', device:str='auto') -> list:
     "The devices a stage runs on: every visible CUDA device for 'all' (one CPU when there is none), else the list given."
     if devices != 'all': return list(devices)
@@ -270,7 +270,7 @@ def predict_passes(runs, wide:pd.DataFrame, image_dir, tta:str='none', weights=N
     with ThreadPoolExecutor(len(shares)) as ex: parts = list(ex.map(one, shares))
     return np.concatenate([p for p, _ in parts], axis=2), parts[0][1]
 
-# %% ../nbs/35_pipeline.ipynb #a9ece0e4
+# %% ../nbs/35_pipeline.ipynb #a711eede
 class CachedPredictor:
     "Stands in for a `Predictor` in `ensemble.pseudo_labels`: the passes a stage already predicted, so nothing runs twice."
     def __init__(self, passes, weights, tolerance:float=0.0): self.passes, self.weights, self.tolerance = passes, np.asarray(weights), tolerance
@@ -299,7 +299,7 @@ def run_predict(st:dict, s:dict, folder:Path) -> tuple:
         throughput=dict(images_per_sec=ips), log=f"{N} photos x {M} model(s) x {P} pass(es) on {', '.join(st['devices'])}: "
                                                  f"{N*M*P/secs:.2f} photo passes/s")
 
-# %% ../nbs/35_pipeline.ipynb #a711eede
+# %% ../nbs/35_pipeline.ipynb #71565f39
 def run_embed_head(st:dict, s:dict, folder:Path) -> tuple:
     "Embed the test photos with the head's backbone settings (`embed.embed`) and predict with the head; its State classifier gives `p_state`."
     from biomass_kit.embed import embed
@@ -324,7 +324,7 @@ def run_embed_head(st:dict, s:dict, folder:Path) -> tuple:
     return dict(grams=grams, p_state=p_state), dict(head=str(head_dir), throughput=dict(images_per_sec=len(X)/secs),
                                                     log=f"{len(X)} photos embedded and predicted: {len(X)/secs:.2f} photos/s")
 
-# %% ../nbs/35_pipeline.ipynb #71565f39
+# %% ../nbs/35_pipeline.ipynb #28e897d3
 def run_pseudo(st:dict, s:dict, folder:Path) -> tuple:
     "Pseudo-label the test photos the models agree on (`ensemble.pseudo_labels` on the source's passes); write them as training rows."
     from biomass_kit.ensemble import pseudo_labels, pseudo_rows
@@ -338,7 +338,7 @@ def run_pseudo(st:dict, s:dict, folder:Path) -> tuple:
     return dict(pseudo_csv=folder/'pseudo_labels.csv', settings=s), dict(kept=n, photos=len(labelled),
                                                                           log=f"{n} of {len(labelled)} photos kept ({s['agreement']} agreement)")
 
-# %% ../nbs/35_pipeline.ipynb #28e897d3
+# %% ../nbs/35_pipeline.ipynb #4b8d954d
 def run_train(st:dict, s:dict, folder:Path) -> tuple:
     "Test-time training: train on train + pseudo rows (`train.train`), predict the test photos; later rounds relabel with the new models."
     from biomass_kit.config import ExperimentConfig
@@ -373,7 +373,7 @@ def run_train(st:dict, s:dict, folder:Path) -> tuple:
                      log=f"{s['rounds']} round(s): {steps:.0f} training photo-epochs at {steps/t_train:.2f}/s; test predicted at "
                          f"{s['rounds']*N*M*P/t_pred:.2f} photo passes/s")
 
-# %% ../nbs/35_pipeline.ipynb #4b8d954d
+# %% ../nbs/35_pipeline.ipynb #995fbb4f
 def run_blend(st:dict, s:dict, folder:Path) -> tuple:
     "The weighted mean of the input stages' grams (equal weights by default)."
     w = np.asarray(s['weights'] or [1.0]*len(s['inputs']), np.float64); w = w/w.sum()
@@ -408,7 +408,7 @@ def run_submit(st:dict, s:dict, folder:Path) -> tuple:
 RUNNERS = {'predict': run_predict, 'embed_head': run_embed_head, 'pseudo': run_pseudo, 'train': run_train,
            'blend': run_blend, 'postprocess': run_postprocess, 'submit': run_submit}
 
-# %% ../nbs/35_pipeline.ipynb #daf6b135
+# %% ../nbs/35_pipeline.ipynb #be2727b3
 def _score(st, grams):
     if st['solution'] is None: return None
     return float(weighted_r2(st['solution'], repair(grams)))
@@ -460,7 +460,7 @@ def run_pipeline(config,              # a pipeline file or its dict
             + (f"; weighted R² {rec['score']:.4f}" if rec.get('score') is not None else ''))
     return record
 
-# %% ../nbs/35_pipeline.ipynb #784f09d6
+# %% ../nbs/35_pipeline.ipynb #e2087e40
 PIPELINE_MARKER = '# biomass-kit: submission pipeline'
 RUN_PIPELINE_CELL = '''\
 from biomass_kit.pipeline import run_pipeline
