@@ -6,7 +6,7 @@ Docs: https://biomass-kit.github.io/biomass_kit/pipeline.html.md"""
 
 # %% ../nbs/35_pipeline.ipynb #153cea42
 from __future__ import annotations
-import glob, time, traceback
+import glob, importlib, time, traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,11 +24,11 @@ from .tta import parse_tta
 from .postprocess import load_postprocess, apply_steps
 
 # %% auto #0
-__all__ = ['REQUIRED', 'PIPELINE_LIMIT_S', 'TOP_FIELDS', 'STAGE_FIELDS', 'PREDICTING', 'RUNNERS', 'PIPELINE_MARKER',
-           'RUN_PIPELINE_CELL', 'check_pipeline', 'load_pipeline', 'resolve', 'stage_runs', 'plan_pipeline',
-           'check_plan', 'plan_pipeline_cmd', 'visible_devices', 'predictor_on', 'predict_passes', 'CachedPredictor',
-           'run_predict', 'run_embed_head', 'run_pseudo', 'run_train', 'run_blend', 'run_postprocess', 'run_submit',
-           'run_pipeline', 'pipeline_kernel_cells']
+__all__ = ['REQUIRED', 'PIPELINE_LIMIT_S', 'TOP_FIELDS', 'STAGE_FIELDS', 'PREDICTING', 'RUNNERS', 'STAGE_MODULES',
+           'PIPELINE_MARKER', 'RUN_PIPELINE_CELL', 'check_pipeline', 'load_pipeline', 'resolve', 'stage_runs',
+           'plan_pipeline', 'check_plan', 'plan_pipeline_cmd', 'visible_devices', 'predictor_on', 'predict_passes',
+           'CachedPredictor', 'run_predict', 'run_embed_head', 'run_pseudo', 'run_train', 'run_blend',
+           'run_postprocess', 'run_submit', 'run_pipeline', 'pipeline_kernel_cells']
 
 # %% ../nbs/35_pipeline.ipynb #00f48494
 REQUIRED = object()
@@ -294,7 +294,7 @@ def run_predict(st:dict, s:dict, folder:Path) -> tuple:
                                st['cfg']['batch_size'], st['cfg']['num_workers'])
     secs = time.perf_counter() - t0
     M, P, N = passes.shape[:3]
-    ips = N*M*P/secs*1/len(st['devices'])
+    ips = N*M*P/secs/len(st['devices'])   # per device, as the planner counts
     return _passes_output(folder, st['wide'], passes, w), dict(runs=[str(r) for r in runs], models=M, passes=P, devices=st['devices'],
         throughput=dict(images_per_sec=ips), log=f"{N} photos x {M} model(s) x {P} pass(es) on {', '.join(st['devices'])}: "
                                                  f"{N*M*P/secs:.2f} photo passes/s")
@@ -409,6 +409,8 @@ RUNNERS = {'predict': run_predict, 'embed_head': run_embed_head, 'pseudo': run_p
            'blend': run_blend, 'postprocess': run_postprocess, 'submit': run_submit}
 
 # %% ../nbs/35_pipeline.ipynb #be2727b3
+STAGE_MODULES = {'predict': ('infer',), 'embed_head': ('embed', 'heads'), 'pseudo': ('ensemble',), 'train': ('train', 'infer', 'ensemble')}
+
 def _score(st, grams):
     if st['solution'] is None: return None
     return float(weighted_r2(st['solution'], repair(grams)))
@@ -440,6 +442,9 @@ def run_pipeline(config,              # a pipeline file or its dict
         say(report); record['plan'] = table.to_dict('records')
     save_json(record['config'], work/'pipeline.json')
     t_all = time.perf_counter()
+    for m in sorted({m for s in cfg['stages'] for m in STAGE_MODULES.get(s['kind'], ())}): importlib.import_module(f'biomass_kit.{m}')
+    record['import_seconds'] = time.perf_counter() - t_all          # torch, timm, fastai: setup, not a stage's time
+    say(f"imports: {record['import_seconds']:.1f} s")
     for i, s in enumerate(cfg['stages']):
         folder = work/f"{i+1:02d}-{s['name']}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -450,8 +455,7 @@ def run_pipeline(config,              # a pipeline file or its dict
                                          traceback=traceback.format_exc()))
             save_json(record, work/'stages.json'); raise
         rec = dict(name=s['name'], kind=s['kind'], folder=str(folder), seconds=time.perf_counter() - t0, **rec)
-        if 'grams' in out and s['kind'] != 'submit': rec['score'] = _score(st, out['grams'])
-        elif s['kind'] == 'submit': rec['score'] = _score(st, out['grams'])
+        if 'grams' in out: rec['score'] = _score(st, out['grams'])
         st['outputs'][s['name']] = out
         save_json(rec, folder/'stage.json')
         record['stages'].append(rec); record['seconds'] = time.perf_counter() - t_all

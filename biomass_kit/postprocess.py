@@ -103,13 +103,18 @@ def learn_postprocess(y,              # (N, 5) true grams of the OOF photos
     report = dict(oof_without=_score(y, preds.mean(0)), oof_selected_on_oof=_score(y, chosen), oof_cross_fitted=_score(y, cross),
                   applied_per_fold=per_fold,
                   note="oof_selected_on_oof chose and scored the steps on the same rows (optimistic); oof_cross_fitted "
-                       "chose them on the other folds for each fold: compare it with oof_without")
+                       "chose them on the other folds for each fold (honest); the steps are used only when oof_cross_fitted "
+                       "beats oof_without (that one yes/no is itself chosen on these rows)")
+    report['used'] = report['oof_cross_fitted'] > report['oof_without']
+    if not report['used']:      # the procedure does not hold up out of fold: store what was tried, apply nothing
+        steps = [dict(s, applied=False, applied_on_oof=s['applied']) for s in steps]
     return dict(kind='biomass_kit.PostProcess', targets=list(TARGETS), runs=[str(r) for r in runs], steps=steps, report=report)
 
 def save_postprocess(pp:dict, path) -> Path: return save_json(pp, path)
 
 def load_postprocess(path) -> dict: # a JSON file written by `save_postprocess`
-    "The stored post-processing; an `InputError` naming the file when it is not one."
+    "The stored post-processing; an `InputError` naming the file when it is missing or not one."
+    if not Path(path).is_file(): raise InputError(f"{path}: post-processing file not found (learn it with `learn_run_postprocess`)")
     pp = load_json(path)
     if pp.get('kind') != 'biomass_kit.PostProcess' or pp.get('targets') != list(TARGETS) or not isinstance(pp.get('steps'), list):
         raise InputError(f"{path}: not a post-processing file of biomass_kit for the targets {', '.join(TARGETS)}")
@@ -124,6 +129,7 @@ def learn_run_postprocess(run_dirs,       # run folders with oof_predictions.csv
     _, folds, y, preds = oof_arrays(run_dirs)
     pp = learn_postprocess(y, preds, folds, p_state, run_dirs)
     r = pp['report']
-    print(f"post-processing: applied {', '.join(s['step'] for s in pp['steps'] if s['applied']) or 'nothing'}; OOF weighted R² "
+    used = f"applied {', '.join(s['step'] for s in pp['steps'] if s['applied']) or 'nothing'}" if r['used'] else "not used (cross-fitted below without)"
+    print(f"post-processing: {used}; OOF weighted R² "
           f"without {r['oof_without']:.4f}, selected on OOF {r['oof_selected_on_oof']:.4f} (optimistic), cross-fitted {r['oof_cross_fitted']:.4f}")
     return save_postprocess(pp, Path(out) if out else Path(run_dirs[0])/POSTPROCESS_FILE)
