@@ -7,7 +7,9 @@ Docs: https://biomass-kit.github.io/biomass_kit/postprocess.html.md"""
 # %% ../nbs/36_postprocess.ipynb #47411a0b
 from __future__ import annotations
 from pathlib import Path
+from typing import Annotated
 import numpy as np
+from fastcore.script import call_parse
 
 from .core import InputError, save_json, load_json
 from .spec import TARGETS
@@ -18,7 +20,8 @@ from .ensemble import fit_weights, cv_folds, oof_arrays
 
 # %% auto #0
 __all__ = ['POSTPROCESS_FILE', 'STEPS', 'fit_calibration', 'apply_calibration', 'apply_step', 'choose_steps', 'apply_steps',
-           'learn_postprocess', 'save_postprocess', 'load_postprocess', 'learn_run_postprocess']
+           'learn_postprocess', 'save_postprocess', 'load_postprocess', 'learn_run_postprocess',
+           'oof_state_probability', 'learn_postprocess_cmd']
 
 # %% ../nbs/36_postprocess.ipynb #dacf7df0
 POSTPROCESS_FILE = 'postprocess.json'   # written into the run folder, read by the pipeline's `postprocess` stage
@@ -133,3 +136,38 @@ def learn_run_postprocess(run_dirs,       # run folders with oof_predictions.csv
     print(f"post-processing: {used}; OOF weighted R² "
           f"without {r['oof_without']:.4f}, selected on OOF {r['oof_selected_on_oof']:.4f} (optimistic), cross-fitted {r['oof_cross_fitted']:.4f}")
     return save_postprocess(pp, Path(out) if out else Path(run_dirs[0])/POSTPROCESS_FILE)
+
+def oof_state_probability(ids,            # image ids of the OOF rows
+                          folds,          # their folds
+                          features,       # .npz of the training photos' embeddings (`biomass-kit embed`)
+                          train_csv,      # the train.csv with State and Sampling_Date
+                          seed:int=0) -> np.ndarray:
+    "(N,) out-of-fold probability of WA from a State classifier on the embeddings (`heads.state_oof`, grouped by date)."
+    from biomass_kit.embed import read_features
+    from biomass_kit.data import read_train_csv, to_wide
+    from biomass_kit.heads import state_oof
+    wide = to_wide(read_train_csv(train_csv)).set_index('image_id')
+    fids, X, _ = read_features(features)
+    pos = {i: k for k, i in enumerate(fids)}
+    missing = [i for i in ids if i not in pos or i not in wide.index]
+    if missing: raise InputError(f"--features {features} / --train-csv {train_csv}: no row for {len(missing)} OOF photo(s), e.g. {missing[0]}")
+    rows = wide.loc[list(ids)]
+    p, accuracy = state_oof(X[[pos[i] for i in ids]], rows['State'], rows['Sampling_Date'].astype(str), folds, seed)
+    print(f"State classifier: out-of-fold accuracy {accuracy:.3f}")
+    return p
+
+@call_parse
+def learn_postprocess_cmd(run_dir:Annotated[str, dict(action='append')]=None, # a run with oof_predictions.csv; repeat to learn blend weights
+                          out:str=None,         # JSON to write (default: <first run>/postprocess.json)
+                          features:str=None,    # training photos' embeddings (.npz): a State classifier on them enables the dead rule
+                          train_csv:str=None):  # the train.csv with State (with --features; default: the competition's)
+    "Learn the post-processing (blend, calibration, dead rule) on runs' OOF predictions; store it as JSON for the pipeline."
+    from biomass_kit.core import default_data_dir
+    runs = [run_dir] if isinstance(run_dir, str) else list(run_dir or [])
+    if not runs: raise InputError("--run-dir: give at least one run with oof_predictions.csv")
+    p_state = None
+    if features:
+        ids, folds, _, _ = oof_arrays(runs)
+        p_state = oof_state_probability(ids, cv_folds(folds), features, train_csv or default_data_dir()/'train.csv')
+    path = learn_run_postprocess(runs, out, p_state)
+    print(f"wrote {path}")
