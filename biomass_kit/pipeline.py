@@ -27,7 +27,7 @@ from .postprocess import load_postprocess, apply_steps
 __all__ = ['REQUIRED', 'PIPELINE_LIMIT_S', 'TOP_FIELDS', 'STAGE_FIELDS', 'PREDICTING', 'RUNNERS', 'STAGE_MODULES',
            'PIPELINE_MARKER', 'RUN_PIPELINE_CELL', 'check_pipeline', 'load_pipeline', 'resolve', 'stage_runs',
            'plan_pipeline', 'check_plan', 'plan_pipeline_cmd', 'visible_devices', 'predictor_on', 'predict_passes',
-           'CachedPredictor', 'run_predict', 'run_embed_head', 'run_pseudo', 'run_train', 'run_blend',
+           'CachedPredictor', 'run_predict', 'run_embed_head', 'run_pseudo', 'ttt_config', 'run_train', 'run_blend',
            'run_postprocess', 'run_submit', 'run_pipeline', 'pipeline_kernel_cells']
 
 # %% ../nbs/35_pipeline.ipynb #00f48494
@@ -339,9 +339,16 @@ def run_pseudo(st:dict, s:dict, folder:Path) -> tuple:
                                                                           log=f"{n} of {len(labelled)} photos kept ({s['agreement']} agreement)")
 
 # %% ../nbs/35_pipeline.ipynb #4b8d954d
+def ttt_config(st:dict, s:dict, pseudo_csv, output_dir):
+    "The `ExperimentConfig` of one round of a train stage: its config (or recipe) on the competition's train.csv + `pseudo_csv`."
+    from biomass_kit.config import ExperimentConfig
+    d = _train_config_dict(s)
+    if d.get('weights'): d['weights'] = str(resolve(st['cfg'], d['weights']))   # backbone weights attached as a dataset
+    return ExperimentConfig.from_dict({**d, 'train_csv': str(st['train_csv']), 'pseudo_csv': str(pseudo_csv), 'test_csv': None,
+                                       'output_dir': str(output_dir), 'device': st['devices'][0]}, source=f"stage {s['name']} config")
+
 def run_train(st:dict, s:dict, folder:Path) -> tuple:
     "Test-time training: train on train + pseudo rows (`train.train`), predict the test photos; later rounds relabel with the new models."
-    from biomass_kit.config import ExperimentConfig
     from biomass_kit.train import train
     from biomass_kit.ensemble import pseudo_labels, pseudo_rows
     cfg, pseudo = st['cfg'], st['outputs'][s['pseudo']]
@@ -349,9 +356,7 @@ def run_train(st:dict, s:dict, folder:Path) -> tuple:
     t_train = t_pred = steps = 0.0
     runs, out = [], None
     for r in range(s['rounds']):
-        c = ExperimentConfig.from_dict({**_train_config_dict(s), 'train_csv': str(st['train_csv']), 'pseudo_csv': str(pseudo_csv),
-                                        'test_csv': None, 'output_dir': str(folder/f'round-{r+1}'), 'device': st['devices'][0]},
-                                       source=f"stage {s['name']} config")
+        c = ttt_config(st, s, pseudo_csv, folder/f'round-{r+1}')
         t0 = time.perf_counter(); run = train(c); t_train += time.perf_counter() - t0
         steps += c.epochs*_train_fits(s)[0]*(st['n_train'] + len(pd.read_csv(pseudo_csv))//len(TARGETS))
         runs.append(run)
