@@ -75,6 +75,7 @@ class TorchMember:
         self.device = get_device(device) if isinstance(device, str) else device
         self.model, self.layout, self.encoder, self.name = model.to(self.device), layout, encoder, name
         self.fp16 = self.device.type == 'cuda' if fp16 is None else fp16
+        self.autocast_dtype = 'float16'   # the pipeline sets 'bfloat16' (its `precision: bf16`)
 
     def _grams(self, x, metadata):
         out = self.model(x) if metadata is None else self.model(x, metadata)  # exported programs take only the inputs they were given
@@ -85,7 +86,7 @@ class TorchMember:
         import torch
         x = torch.from_numpy(np.ascontiguousarray(x)).to(self.device)
         m = None if metadata is None else torch.from_numpy(np.ascontiguousarray(metadata)).to(self.device)
-        with torch.inference_mode(), torch.autocast(self.device.type, dtype=torch.float16, enabled=self.fp16):
+        with torch.inference_mode(), torch.autocast(self.device.type, dtype=getattr(torch, self.autocast_dtype), enabled=self.fp16):
             return forward_views(self._grams, x, m, views)
 
 def load_member(model_dir,              # a folder with best_model.pt (a run, or a fold of one)

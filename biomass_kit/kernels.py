@@ -19,11 +19,12 @@ from .budget import TEST_IMAGES, check_n_images, measure_images_per_sec, runtime
 
 # %% auto #0
 __all__ = ['TEMPLATES', 'INSTALL_CELL', 'TRAIN_SLUG', 'CONFIG_MARKER', 'TRAIN_CELL', 'SUBMIT_SLUG', 'SETTINGS_MARKER',
-           'PREDICT_CELL', 'kernel_template', 'make_notebook', 'notebook_text', 'kernel_metadata',
-           'check_kernel_metadata', 'check_kernel_folder', 'push_kernel', 'fill_user', 'config_cell', 'train_notebook',
-           'train_kernel_metadata', 'write_train_kernel', 'set_config_cell', 'stage_train_kernel', 'push_train_cmd',
-           'submit_notebook', 'stage_submit_kernel', 'push_submit_cmd', 'kernel_status', 'status_cmd', 'kernel_output',
-           'output_cmd', 'weights_source_kind', 'source_mount', 'attach_weights_source']
+           'PREDICT_CELL', 'PIPELINE_MARKER', 'RUN_PIPELINE_CELL', 'kernel_template', 'make_notebook', 'notebook_text',
+           'kernel_metadata', 'check_kernel_metadata', 'check_kernel_folder', 'push_kernel', 'fill_user', 'config_cell',
+           'train_notebook', 'train_kernel_metadata', 'write_train_kernel', 'set_config_cell', 'stage_train_kernel',
+           'push_train_cmd', 'submit_notebook', 'pipeline_notebook', 'stage_submit_kernel', 'push_submit_cmd',
+           'kernel_status', 'status_cmd', 'kernel_output', 'output_cmd', 'weights_source_kind', 'source_mount',
+           'attach_weights_source']
 
 # %% ../nbs/45_kernels.ipynb #711ceeb7
 TEMPLATES = 'templates'   # the package folder holding the kernel templates (package data, in every wheel)
@@ -235,6 +236,23 @@ def submit_notebook(tta:str='none',      # test-time augmentation passed to `bio
     return make_notebook([
         ('markdown', kernel_template('kernel_submit.md')),
         ('code', INSTALL_CELL), ('code', f"{SETTINGS_MARKER}\nTTA = {tta!r}\nUSE_ONNX = {onnx!r}"), ('code', PREDICT_CELL)])
+PIPELINE_MARKER = '# biomass-kit: submission pipeline'
+RUN_PIPELINE_CELL = kernel_template('kernel_pipeline.py')
+
+def pipeline_notebook(config,     # the pipeline file (JSON, `35_pipeline`)
+                      out=None    # the staged kernel folder: a copy of the file goes there as pipeline.json
+                     ) -> dict:
+    "The offline kernel that runs a submission pipeline: its description, the install, its configuration inline, the run."
+    from biomass_kit.pipeline import load_pipeline
+    stages = load_pipeline(config)['stages']                 # a bad file fails here, not on Kaggle
+    text = Path(config).read_text()
+    if "\'\'\'" in text: raise InputError(f"{config}: holds \'\'\' which cannot be inlined in the kernel")
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        with atomic_write(Path(out)/'pipeline.json') as f: f.write(text)
+    described = ' → '.join(f"{s['name']} ({s['kind']})" for s in stages)
+    return make_notebook([('markdown', kernel_template('kernel_pipeline.md').format(stages=described)), ('code', INSTALL_CELL),
+                          ('code', f"{PIPELINE_MARKER}\nimport json\nPIPELINE = json.loads(r\'\'\'{text}\'\'\')"), ('code', RUN_PIPELINE_CELL)])
 
 # %% ../nbs/45_kernels.ipynb #076b71c4
 def stage_submit_kernel(user:str=None,            # Kaggle username owning the kernel and the datasets
@@ -246,7 +264,8 @@ def stage_submit_kernel(user:str=None,            # Kaggle username owning the k
                         weights:str=None,         # weights dataset (default: <user>/biomass-kit-weights unless a kernel/model source is given)
                         kernel_source:str=None,   # a training kernel whose output holds the runs
                         model_source:str=None,    # a Kaggle Model: owner/model/framework/variation/version
-                        slug:str=SUBMIT_SLUG) -> Path:
+                        slug:str=SUBMIT_SLUG,     # kernel slug
+                        pipeline=None) -> Path:   # a submission pipeline file (35_pipeline): the kernel runs it instead of `predict`
     "A folder ready for `kernels push`: the offline submission notebook and its metadata (internet off)."
     from biomass_kit.tta import parse_tta
     parse_tta(tta)                      # a bad TTA name fails here, not on Kaggle
@@ -259,7 +278,8 @@ def stage_submit_kernel(user:str=None,            # Kaggle username owning the k
                            model_sources=[model_source] if model_source else [])
     out = Path(out or tempfile.mkdtemp(prefix='biomass-kit-submit-'))
     save_json(meta, out/'kernel-metadata.json')
-    with atomic_write(out/'submit.ipynb') as f: f.write(notebook_text(submit_notebook(tta, onnx)))
+    nb = pipeline_notebook(pipeline, out) if pipeline else submit_notebook(tta, onnx)
+    with atomic_write(out/'submit.ipynb') as f: f.write(notebook_text(nb))
     check_kernel_folder(out)
     return out
 
@@ -277,16 +297,20 @@ def push_submit_cmd(images_per_sec:float=None, # measured prediction speed (TTA 
                     model_source:str=None,     # or from this Kaggle Model (owner/model/framework/variation/version)
                     slug:str=SUBMIT_SLUG,      # kernel slug
                     out:str=None,              # stage the kernel here and keep it (default: a temporary folder)
-                    dry_run:bool=False):       # estimate, stage and check only; push nothing
+                    dry_run:bool=False,        # estimate, stage and check only; push nothing
+                    pipeline:str=None):        # a submission pipeline (JSON, 35_pipeline): the kernel runs it; its planner replaces the estimate
     "Push the offline submission kernel (internet off), after estimating its runtime for the test set."
-    if images_per_sec is None and run_dir is None:
-        raise InputError("--images-per-sec or --run-dir: the runtime estimate needs a measured speed, or a run to measure")
     check_n_images(n_images)                        # before the speed is measured
-    source = 'given'
-    if images_per_sec is None:
-        images_per_sec, source = measure_images_per_sec(run_dir, tta=tta)
-    print(runtime_report(images_per_sec, n_images, source))
-    folder = stage_submit_kernel(user, out, tta, onnx, gpu, lib, weights, kernel_source, model_source, slug)
+    if pipeline:                                    # the pipeline's planner refuses a plan over the limit
+        from biomass_kit.pipeline import check_plan
+        print(check_plan(pipeline, n_test_images=n_images)[1])
+    else:
+        if images_per_sec is None and run_dir is None:
+            raise InputError("--images-per-sec or --run-dir: the runtime estimate needs a measured speed, or a run to measure")
+        source = 'given'
+        if images_per_sec is None: images_per_sec, source = measure_images_per_sec(run_dir, tta=tta)
+        print(runtime_report(images_per_sec, n_images, source))
+    folder = stage_submit_kernel(user, out, tta, onnx, gpu, lib, weights, kernel_source, model_source, slug, pipeline)
     print(f"staged the submission kernel in {folder}")
     if dry_run: return
     r = push_kernel(folder)

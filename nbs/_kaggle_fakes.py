@@ -1,5 +1,6 @@
-"""Test helpers of the Kaggle notebooks (40_kaggle, 43_kaggle_data, 44_budget, 45_kernels): a fake Kaggle API server on
-loopback, the environment of a user whose kaggle client talks to it, and small archives. Test fixtures, not library code:
+"""Test helpers of the Kaggle notebooks (40_kaggle, 43_kaggle_data, 44_budget, 45_kernels, 35_pipeline): a fake Kaggle API server on
+loopback, the environment of a user whose kaggle client talks to it, small archives, and a simulated offline Kaggle
+session (`unshare -n`). Test fixtures, not library code:
 the notebooks import them with `from _kaggle_fakes import ...` (nbs/ is their working folder)."""
 import contextlib, io, itertools, json, os, stat, subprocess, sys, tempfile, threading, zipfile
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
@@ -115,3 +116,44 @@ def kaggle_cli(*args):
     "Run the `kaggle` command of this environment, as a user would, in a subprocess."
     return subprocess.run([str(Path(sys.executable).parent/'kaggle'), *map(str, args)], env=dict(os.environ),
                           capture_output=True, text=True, timeout=120)
+
+# --- A simulated Kaggle session, offline (45_kernels, 35_pipeline) ---
+import shutil
+
+def _isolator() -> list:
+    "The prefix that runs a command with no network: `unshare -n` (root), else `unshare -rn` (user namespace), else none."
+    for prefix in (['unshare', '-n'], ['unshare', '-rn']):
+        if shutil.which('unshare') and subprocess.run([*prefix, 'true'], capture_output=True).returncode == 0: return prefix
+    print("WARNING: cannot isolate the network here (no unshare); the offline tests run with the network reachable")
+    return []
+
+ISOLATE = _isolator()
+def offline(cmd:list) -> list: return [*ISOLATE, *cmd]
+
+def kaggle_layout(root, lib=None, data=None, weights=None):
+    "A simulated /kaggle tree under `root`: the library dataset, the competition data, and a weights dataset."
+    from biomass_kit.core import COMPETITION_SLUG
+    root = Path(root)
+    (root/'working').mkdir(parents=True, exist_ok=True)
+    if lib: shutil.copytree(lib, root/'input'/'biomass-kit-lib')
+    if data: shutil.copytree(data, root/'input'/COMPETITION_SLUG)
+    if weights: shutil.copytree(weights, root/'input'/'biomass-kit-weights')
+    return root
+
+def run_offline_python(code:str, kaggle:Path, site:Path, timeout=300):
+    "Run `code` like a Kaggle notebook cell would: KAGGLE_ROOT set, no network, pip installing into `site`."
+    site.mkdir(parents=True, exist_ok=True)   # like site-packages: there before Python starts
+    (kaggle/'tmp').mkdir(exist_ok=True)       # the kernel's own temp folder (its image cache), not this machine's /tmp
+    env = {k: v for k, v in os.environ.items() if not k.startswith(('KAGGLE_', 'PIP_', 'PYTHONPATH'))}
+    env.update(KAGGLE_ROOT=str(kaggle), KAGGLE_KERNEL_RUN_TYPE='Batch', PIP_TARGET=str(site), PYTHONPATH=str(site), TMPDIR=str(kaggle/'tmp'),
+               PIP_NO_CACHE_DIR='1', PATH=f"{site/'bin'}:{env['PATH']}", NO_ALBUMENTATIONS_UPDATE='1')
+    return subprocess.run(offline([sys.executable, '-c', code]), env=env, capture_output=True, text=True,
+                          timeout=timeout, cwd=kaggle/'working')
+
+def run_notebook_offline(nb_path:Path, kaggle:Path, site:Path, timeout=600):
+    "Execute the notebook `nb_path` like a Kaggle session: offline, under KAGGLE_ROOT=`kaggle`, installing into `site`."
+    code = ("from execnb.shell import CaptureShell\n"
+            f"CaptureShell().execute({str(nb_path)!r}, {str(nb_path.with_suffix('.run.ipynb'))!r}, exc_stop=True)")
+    r = run_offline_python(code, kaggle, site, timeout=timeout)
+    if r.returncode: print(r.stdout[-3000:], r.stderr[-6000:])
+    return r
