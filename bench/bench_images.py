@@ -30,7 +30,7 @@ from common import single_thread, rate, epoch_rate, save_results, load_average, 
 from biomass_kit.config import ExperimentConfig
 from biomass_kit.images import IMAGENET_MEAN, IMAGENET_STD, get_transforms, load_image
 from biomass_kit.synth import make_synthetic_competition
-from biomass_kit.train import read_training_table, sample_table, biomass_dataloaders, load_size, ReadPhoto
+from biomass_kit.loaders import read_training_table, sample_table, biomass_dataloaders, load_size, ReadPhoto
 
 SETTINGS = {'352px': dict(image_size=352, two_view=False), '1024px_per_half': dict(image_size=1024, two_view=True)}
 POLICIES = (ExperimentConfig().augmentation_policy, 'd4', 'gpu')   # the config's default first
