@@ -131,7 +131,7 @@ def photo_load_size(view_size,           # (width, height) of one view, or an in
     return (2*w if two_view else w, h)
 
 # %% ../nbs/04_images.ipynb #33e008cd
-POLICIES = ('default', 'd4', 'randaugment', 'none', 'gpu')   # 'gpu': resize here, augment the batch on the device (20_train)
+POLICIES = ('default', 'd4', 'randaugment', 'none', 'gpu')   # 'gpu': resize here, augment the batch on the device (13_loaders)
 
 def _albumentations():
     "Import albumentations without its network version check (offline Kaggle notebooks would wait on it)."
