@@ -6,7 +6,7 @@ Compares, on the same files, at the same sizes, in one run (rounds interleaved, 
             'gpu' policy, which augments on the device, the naive side runs the default policy's CPU albumentations
             (the same kinds of operations: flips, rotation, lighting);
 - bound:    the decode-only lower bound: libjpeg's reduced-size decode (PIL draft) at the kit's load size, nothing else;
-- kit cold: the kit's real training DataLoader (`train.biomass_dataloaders`: ReadPhoto -> AugmentedViews -> uint8
+- kit cold: the kit's real training DataLoader (`loaders.biomass_dataloaders`: ReadPhoto -> AugmentedViews -> uint8
             batch), first epoch: reduced decode, resize, fill the resized-image cache, augment, collate;
 - kit warm: the same DataLoader's next epoch, reading the resized-image cache.
 The kit's loader hands uint8 batches to the training device, where its batch transforms (fastai IntToFloatTensor +
@@ -30,7 +30,7 @@ from common import single_thread, rate, epoch_rate, save_results, load_average, 
 from biomass_kit.config import ExperimentConfig
 from biomass_kit.images import IMAGENET_MEAN, IMAGENET_STD, get_transforms, load_image
 from biomass_kit.synth import make_synthetic_competition
-from biomass_kit.train import read_training_table, sample_table, biomass_dataloaders, load_size, ReadPhoto
+from biomass_kit.loaders import read_training_table, sample_table, biomass_dataloaders, load_size, ReadPhoto
 
 SETTINGS = {'352px': dict(image_size=352, two_view=False), '1024px_per_half': dict(image_size=1024, two_view=True)}
 POLICIES = (ExperimentConfig().augmentation_policy, 'd4', 'gpu')   # the config's default first

@@ -26,7 +26,7 @@ from biomass_kit.budget import measure_images_per_sec, estimate_runtime, runtime
 from biomass_kit.model import create_model, save_model
 from biomass_kit.spec import TARGETS
 from biomass_kit.synth import make_synthetic_competition
-from biomass_kit.train import read_training_table
+from biomass_kit.loaders import read_training_table
 
 # The GPU forward estimate. NVIDIA DeepLearningExamples, PyTorch/Classification/ConvNets READMEs
 # (github.com/NVIDIA/DeepLearningExamples/tree/master/PyTorch/Classification/ConvNets/{resnet50v1.5,efficientnet}),

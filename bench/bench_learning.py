@@ -1,7 +1,7 @@
 """Benchmark 4: what the demo recipe learns in a fixed CPU budget, next to the baselines.
 
 On a fixed synthetic set (fixed seed, hold-out split grouped by sampling date), the official weighted R² of the
-`make demo` recipe (`train.run_demo`: `train.demo_config`, its epochs), of the colour-statistics ridge and of the mean
+`make demo` recipe (`demo.run_demo`: `demo.demo_config`, its epochs), of the colour-statistics ridge and of the mean
 prediction, plus the CNN's score on the synthetic test photos (hidden labels). Its CPU budget is the recipe's:
 the CPU seconds the run took are reported with it. Target (issue 8): the CNN clearly above both baselines.
 Usage: python bench/bench_learning.py [--n-train 200] [--epochs E] [--seed 0]
@@ -10,7 +10,7 @@ import argparse, tempfile, time
 from common import save_results, load_average, cpu_clock
 import fastai.callback.progress  # registers ProgressCallback in defaults.callbacks: import it before taking it out
 from fastai.learner import defaults
-from biomass_kit.train import run_demo
+from biomass_kit.demo import run_demo
 
 def main(n_train:int=200, n_test:int=40, epochs:int=None, seed:int=0):
     # no progress bars in the log (the Recorder then prints one plain line per epoch); nothing else changes

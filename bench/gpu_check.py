@@ -53,7 +53,7 @@ def sync():
 def kit_import_status() -> dict:
     "Whether the kit and its fastai/albumentations stack import here (the device may lack them)."
     st = {}
-    for mod in ('fastcore', 'fastai', 'albumentations', 'biomass_kit.model', 'biomass_kit.train', 'biomass_kit.finetune', 'biomass_kit.infer'):
+    for mod in ('fastcore', 'fastai', 'albumentations', 'biomass_kit.model', 'biomass_kit.loaders', 'biomass_kit.runs', 'biomass_kit.train', 'biomass_kit.finetune', 'biomass_kit.infer'):
         try: __import__(mod); st[mod] = 'ok'
         except BaseException as e: st[mod] = f"{type(e).__name__}: {e}"
     return st
@@ -209,7 +209,8 @@ def item_loop(args, tmp:Path) -> dict:
     import copy, numpy as np, torch
     from fastai.callback.core import Callback
     from biomass_kit.config import ExperimentConfig
-    from biomass_kit.train import read_training_table, fold_learner, assign_folds, grams_of
+    from biomass_kit.loaders import read_training_table
+    from biomass_kit.train import fold_learner, assign_folds, grams_of
     from biomass_kit.callbacks import plain_batch
     s = args.loop_size
     comp = synthetic(tmp/'loop', args.loop_n, 2, (2*s, s))
@@ -370,7 +371,7 @@ def item_cuda_cells(args) -> dict:
     if cuda: attempt(res, 'nb24_precision_callback', nb24)
     def gpu_augment():
         from fastai.torch_core import TensorImage
-        from biomass_kit.train import GpuAugment
+        from biomass_kit.loaders import GpuAugment
         aug = GpuAugment(args.size_s, max_rotate=10.)
         x = TensorImage(torch.rand(8, 2, 3, args.size_s, args.size_s, device=dev))
         aug(x, split_idx=0); sync()

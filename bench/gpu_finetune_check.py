@@ -94,7 +94,8 @@ def dtype_diagnosis(device:str, smoke:bool, tmp:Path) -> dict:
     "Which combination of options gives the patch embedding a low-precision input outside autocast: one fit of one batch each."
     from biomass_kit.config import ExperimentConfig
     from biomass_kit.synth import make_synthetic_competition
-    from biomass_kit.train import read_training_table, fold_learner
+    from biomass_kit.loaders import read_training_table
+    from biomass_kit.train import fold_learner
     data = make_synthetic_competition(tmp/'diag', 16, 4, (224, 112), seed=0)
     base = dict(train_csv=str(data/'train.csv'), model='vit_small_patch14_dinov2', pretrained=False, image_size=56,
                 two_view=True, epochs=1, batch_size=4, n_folds=2, num_workers=0, device=device, seed=0, metadata_mode='none')

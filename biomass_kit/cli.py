@@ -15,13 +15,13 @@ import biomass_kit
 __all__ = ['COMMANDS', 'KAGGLE_COMMANDS', 'GROUPS', 'command_parser', 'run_command', 'main']
 
 # %% ../nbs/50_cli.ipynb #bc92fcdb
-# name -> (module, function, one-line summary). Functions named `*_main` take the argument list themselves.
+# name -> (module, function, one-line summary); every function is a docments (`call_parse`) function.
 COMMANDS = {
-    'demo':             ('train', 'run_demo', "synthetic competition -> train -> score against baselines -> submission"),
+    'demo':             ('demo', 'run_demo', "synthetic competition -> train -> score against baselines -> submission"),
     'synth':            ('synth', 'synth_cmd', "make a synthetic competition data set in the real layout"),
     'folds':            ('data', 'folds_cmd', "write one row per image with its cross-validation fold"),
-    'train':            ('train', 'train_main', "train a model (flags from ExperimentConfig); writes a run folder"),
-    'ablate':           ('train', 'ablate_main', "train the full config and its ablations; a table of scores"),
+    'train':            ('train', 'train_cmd', "train a model (flags from ExperimentConfig); writes a run folder"),
+    'ablate':           ('demo', 'ablate_cmd', "train the full config and its ablations; a table of scores"),
     'recipes':          ('finetune', 'recipes_cmd', "the named recipes of the top solutions (train --recipe NAME), estimated T4 memory and time"),
     'search':           ('search', 'search_cmd', "Monte-Carlo tree search over experiment configurations"),
     'predict':          ('infer', 'predict_cmd', "predict test images with run folders or an exported model"),
@@ -70,12 +70,10 @@ def command_parser(func, prog:str):
     return p
 
 def run_command(func, argv:list, prog:str):
-    "Parse `argv` for `func` (a docments function, or a `*_main(argv)` function) and call it; returns an exit code."
-    if getattr(func, '__name__', '').endswith('_main'): res = func(argv)
-    else:
-        args = vars(command_parser(func, prog).parse_args(argv))
-        args.pop('pdb', None); args.pop('xtra', None)
-        res = func(**args)
+    "Parse `argv` for `func` (a docments function) and call it; returns an exit code."
+    args = vars(command_parser(func, prog).parse_args(argv))
+    args.pop('pdb', None); args.pop('xtra', None)
+    res = func(**args)
     return res if isinstance(res, int) and not isinstance(res, bool) else 0
 
 # %% ../nbs/50_cli.ipynb #b002b37f

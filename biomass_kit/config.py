@@ -6,14 +6,15 @@ Docs: https://biomass-kit.github.io/biomass_kit/config.html.md"""
 
 # %% ../nbs/02_config.ipynb #60a4e8c7
 from __future__ import annotations
-import argparse, dataclasses, json, math, os
+import argparse, dataclasses, inspect, json, math, os
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
+from typing import Annotated
 from .core import InputError, save_json, load_json
 
 # %% auto #0
-__all__ = ['opt', 'default_num_workers', 'ExperimentConfig', 'flag_name', 'field_problem', 'checked_config_dict',
-           'add_config_arguments', 'config_from_args']
+__all__ = ['opt', 'default_num_workers', 'ExperimentConfig', 'flag_name', 'arg_type', 'field_problem', 'checked_config_dict',
+           'add_config_arguments', 'config_from_args', 'config_parameters', 'with_config_flags']
 
 # %% ../nbs/02_config.ipynb #9cba5c59
 def opt(default,               # the field's default value
@@ -177,7 +178,8 @@ def _check_finetune(cfg:ExperimentConfig):
     if cfg.warmup_epochs >= cfg.epochs: raise InputError(f"--warmup-epochs {cfg.warmup_epochs}: must be less than --epochs {cfg.epochs}")
 
 # %% ../nbs/02_config.ipynb #f61ce8aa
-def _arg_type(f):
+def arg_type(f) -> type: # a field of the config dataclass
+    "The Python type of field `f` (its annotation is a string under `from __future__ import annotations`)."
     t = f.type if isinstance(f.type, type) else {'int': int, 'float': float, 'str': str, 'bool': bool}[f.type]
     return t
 
@@ -186,7 +188,7 @@ _JSON_KIND = {bool: 'true or false', int: 'a whole number', float: 'a number', s
 def field_problem(f,   # a field of the config dataclass
                   v):  # the value read for it
     "What is wrong with `v` as the value of field `f` (type, null, finiteness, choices), or None if nothing is."
-    t = _arg_type(f)
+    t = arg_type(f)
     if v is None: return None if f.default is None else "expected a value, got null"
     ok = isinstance(v, t) and not (t is int and isinstance(v, bool)) or (t is float and type(v) is int)
     if not ok: return f"expected {_JSON_KIND[t]}, got {json.dumps(v)}"
@@ -206,7 +208,7 @@ def checked_config_dict(d,                  # what a config file holds
     if unknown: raise InputError(f"{source}: unknown configuration option(s): {', '.join(sorted(unknown))}")
     for k, v in d.items():
         if (p := field_problem(known[k], v)): raise InputError(f"{source}: {k!r}: {p}")
-    return {k: float(v) if _arg_type(known[k]) is float and v is not None else v for k, v in d.items()}
+    return {k: float(v) if arg_type(known[k]) is float and v is not None else v for k, v in d.items()}
 
 # %% ../nbs/02_config.ipynb #c6b7152e
 def add_config_arguments(parser:argparse.ArgumentParser, # parser to extend
@@ -216,7 +218,7 @@ def add_config_arguments(parser:argparse.ArgumentParser, # parser to extend
     for f in fields(cls):
         g = f.metadata.get('group', 'training')
         if g not in groups: groups[g] = parser.add_argument_group(g)
-        t, flag = _arg_type(f), flag_name(f.name)
+        t, flag = arg_type(f), flag_name(f.name)
         dflt = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         help = f"{f.metadata.get('help', '')} (default: {dflt})"
         if t is bool: groups[g].add_argument(f'--{flag}', dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help)
@@ -231,3 +233,27 @@ def config_from_args(args:dict,             # parsed flags; None means "not give
     base = cls.from_json(config_path) if config_path else cls()
     names = {f.name for f in fields(cls)}
     return base.replace(**{k: v for k, v in args.items() if k in names and v is not None})
+
+# %% ../nbs/02_config.ipynb #53ff9a00
+class _OnOff(argparse.BooleanOptionalAction):
+    "`--x`/`--no-x`, None when neither is given (and without the `type` and `metavar` fastcore passes, which an on/off flag takes no value for)."
+    def __init__(self, option_strings, dest, type=None, metavar=None, **kwargs): super().__init__(option_strings, dest, **kwargs)
+
+def config_parameters(cls=ExperimentConfig) -> list: # config dataclass whose fields become parameters
+    "One keyword parameter per field of `cls`, default None (not given), `Annotated` with its type, help (and default) and choices: a flag under fastcore's `call_parse`."
+    params = []
+    for f in fields(cls):
+        t, flag = arg_type(f), flag_name(f.name)
+        dflt = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        shown = (f'--{flag}' if dflt else f'--no-{flag}') if t is bool else dflt
+        extra = {'action': _OnOff} if t is bool else {'choices': f.metadata['choices']} if f.metadata.get('choices') else {}
+        params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                        annotation=Annotated[t, f"{f.metadata.get('help', '')} (default: {shown})", extra]))
+    return params
+
+def with_config_flags(func, cls=ExperimentConfig):
+    "`func(..., **flags)` with one keyword parameter per field of `cls` in place of `**flags`: decorated with `call_parse`, one flag per field."
+    sig = inspect.signature(func, eval_str=True)   # a set signature is read as it is: its annotations must be types
+    own = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    func.__signature__ = sig.replace(parameters=own + config_parameters(cls))
+    return func

@@ -13,8 +13,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['COMPETITION_SLUG', 'BiomassKitError', 'InputError', 'check_input_file', 'list_some', 'atomic_write', 'atomic_path',
-           'save_json', 'load_json', 'check_output', 'set_seed', 'get_device', 'on_kaggle', 'kaggle_root',
-           'default_data_dir', 'default_output_dir']
+           'save_json', 'load_json', 'check_output', 'set_seed', 'get_device', 'is_main_process', 'barrier',
+           'init_distributed', 'on_kaggle', 'kaggle_root', 'default_data_dir', 'default_output_dir']
 
 # %% ../nbs/00_core.ipynb #a1739863
 class BiomassKitError(Exception):
@@ -142,6 +142,25 @@ def get_device(name:str='auto'): # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'
     if name not in ('cpu', 'mps') and not name.startswith('cuda'):
         raise InputError(f"--device {name}: expected auto, cpu, cuda, cuda:N or mps")
     return torch.device(name)
+
+# %% ../nbs/00_core.ipynb #d9297997
+def is_main_process() -> bool:
+    "True in process 0 of a data-parallel (`torchrun`) launch, and when the process runs alone: the one that writes and prints."
+    return int(os.environ.get('RANK', 0)) == 0   # fastai's `rank_distrib() == 0`, without importing fastai
+
+def barrier():
+    "Wait for every process of a data-parallel launch (nothing when running alone)."
+    import torch
+    if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.barrier()
+
+def init_distributed(device:str='auto') -> bool: # the run's `--device`
+    "Join the process group of a `torchrun` launch (nccl on CUDA, gloo on CPU); False when the process runs alone."
+    if int(os.environ.get('WORLD_SIZE', 0)) <= 1: return False   # fastai's `num_distrib() <= 1`
+    import torch
+    if not torch.distributed.is_initialized():
+        if get_device(device).type == 'cuda': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+        torch.distributed.init_process_group('nccl' if get_device(device).type == 'cuda' else 'gloo')
+    return True
 
 # %% ../nbs/00_core.ipynb #bad99df3
 COMPETITION_SLUG = 'csiro-biomass'

@@ -21,7 +21,8 @@ from .spec import (
 
 # %% auto #0
 __all__ = ['AUX_IGNORE_INDEX', 'parse_dates', 'format_dates', 'read_train_csv', 'read_test_csv', 'read_sample_submission',
-           'to_wide', 'to_long', 'write_long_csv', 'day_of_year_angle', 'MetadataEncoder', 'make_folds', 'folds_cmd']
+           'to_wide', 'to_long', 'write_long_csv', 'day_of_year_angle', 'MetadataEncoder', 'group_keys', 'make_folds',
+           'folds_cmd']
 
 # %% ../nbs/03_data.ipynb #79cdcf19
 _COLUMN_FLAGS = {'image_path': '--image-column', 'sample_id': '--id-column',
@@ -340,7 +341,7 @@ def load(cls:MetadataEncoder, path): # a `metadata_info.json` written by `save`
     return enc
 
 # %% ../nbs/03_data.ipynb #eac25a2f
-def _group_keys(wide, group_column):
+def group_keys(wide, group_column):
     "One group label per image: the column's values, several columns joined, or the image itself when None."
     if group_column is None or group_column == '': return wide['image_id'].astype(str)
     cols = [c.strip() for c in group_column.split(',')] if isinstance(group_column, str) else list(group_column)
@@ -365,7 +366,7 @@ def make_folds(wide:pd.DataFrame,                  # one row per image (`to_wide
     "The fold (0..n_folds-1) of each image, indexed like `wide`: grouped, stratified, deterministic for a seed."
     from sklearn.model_selection import StratifiedGroupKFold
     if n_folds < 2: raise InputError(f"--n-folds {n_folds}: need at least 2 folds")
-    groups = _group_keys(wide, group_column)
+    groups = group_keys(wide, group_column)
     if groups.nunique() < n_folds:
         raise InputError(f"--group-column {group_column}: {groups.nunique()} groups, fewer than --n-folds {n_folds}")
     strata = _strata(wide, stratify_target, n_folds)

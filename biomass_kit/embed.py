@@ -17,7 +17,7 @@ from fastcore.script import call_parse
 import biomass_kit
 from .core import InputError, atomic_write, save_json, load_json, get_device
 from .data import read_test_csv, to_wide
-from .images import ImageCache, load_image, split_halves, image_to_chw, _resize
+from .images import ImageCache, load_image, split_halves, image_to_chw, resize_image
 
 # %% auto #0
 __all__ = ['POOLINGS', 'PRECISIONS', 'WEIGHT_SUFFIXES', 'parse_views', 'parse_layers', 'parse_scales', 'parse_pooling',
@@ -197,7 +197,7 @@ def resolve_precision(precision:str, device) -> str: # 'auto', 'fp32', 'fp16' or
 
 def _view_inputs(img, s:EmbedSettings, info:dict) -> list:
     "Every crop of one photo at every scale, resized: the list of HxWx3 views, in feature order."
-    return [_resize(np.ascontiguousarray(c), view_size(c.shape, scale, info['patch']))
+    return [resize_image(np.ascontiguousarray(c), view_size(c.shape, scale, info['patch']))
             for scale in s.scales for v in s.views for c in view_crops(img, v)]
 
 def embed_photos(net, imgs:list, s:EmbedSettings, info:dict, device, layers:list, batch_size:int=8) -> np.ndarray:

@@ -22,27 +22,13 @@ from .metrics import weighted_r2
 from .constraints import repair
 from .submission import predictions_to_submission, write_submission
 from .infer import Predictor, load_predictor
+from .runs import read_oof
 
 # %% auto #0
-__all__ = ['OOF_FILE', 'METHODS', 'read_oof', 'oof_arrays', 'fit_weights', 'Combiner', 'cv_folds', 'cross_validate',
-           'ensemble_report', 'combine_runs', 'stack_cmd', 'disagreement', 'pseudo_labels', 'pseudo_rows',
-           'pseudo_label_cmd']
+__all__ = ['METHODS', 'oof_arrays', 'fit_weights', 'Combiner', 'cv_folds', 'cross_validate', 'ensemble_report', 'combine_runs',
+           'stack_cmd', 'disagreement', 'pseudo_labels', 'pseudo_rows', 'pseudo_label_cmd']
 
 # %% ../nbs/32_ensemble.ipynb #57022c3e
-OOF_FILE = 'oof_predictions.csv'
-
-def read_oof(run_dir) -> pd.DataFrame: # a run folder written by `biomass-kit train`
-    "`image_id`, `fold`, the true grams and the raw predictions (`raw_<target>`) of every out-of-fold photo of a run."
-    path = Path(run_dir)/OOF_FILE
-    if not path.is_file(): raise InputError(f"--run-dir {run_dir}: no {OOF_FILE} (is it a run folder of biomass-kit train?)")
-    df = pd.read_csv(path, dtype={'image_id': str})
-    need = ['image_id', 'fold', *TARGETS, *(f'raw_{t}' for t in TARGETS)]
-    missing = [c for c in need if c not in df]
-    if missing: raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    values = df[need[2:]].to_numpy(dtype=np.float64)
-    if not np.isfinite(values).all(): raise InputError(f"{path}: line {int(np.argwhere(~np.isfinite(values))[0, 0]) + 2} has a missing value")
-    return df[need]
-
 def oof_arrays(run_dirs) -> tuple: # runs with `oof_predictions.csv`
     "(image ids, folds (N,), truth (N, 5), raw predictions (K, N, 5)) over the photos every run predicted out of fold."
     oofs = [read_oof(r).set_index('image_id') for r in run_dirs]
@@ -54,6 +40,7 @@ def oof_arrays(run_dirs) -> tuple: # runs with `oof_predictions.csv`
     y = oofs[0][list(TARGETS)].to_numpy(np.float64)
     preds = np.stack([o[[f'raw_{t}' for t in TARGETS]].to_numpy(np.float64) for o in oofs])
     return np.asarray(ids), oofs[0]['fold'].to_numpy(), y, preds
+
 
 # %% ../nbs/32_ensemble.ipynb #3854bc53
 METHODS = ('weights', 'linear', 'ridge')

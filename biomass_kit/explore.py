@@ -18,24 +18,20 @@ from fastcore.script import call_parse
 
 from .core import InputError, BiomassKitError, atomic_path
 from .spec import (TARGETS, RULES, DATE_COLUMN, NUMERIC_METADATA, CATEGORICAL_METADATA,
-                              target_weights, split_sample_id, image_id_from_path)
+                              target_weights, split_sample_id, image_id_from_path, short_name)
 from .config import ExperimentConfig
 from .data import read_train_csv, to_wide
 from .images import load_image
 from .metrics import weighted_r2, regression_report
+from .runs import OOF_FILE, pred_columns
 
 # %% auto #0
-__all__ = ['TOTAL', 'OOF_FILE', 'ALL', 'short_name', 'photo_files', 'thumbnail', 'plot_image_grid', 'plot_target_distributions',
-           'plot_target_correlations', 'plot_rules', 'plot_targets_by', 'pred_columns', 'error_columns', 'read_oof',
-           'error_table', 'plot_pred_vs_true', 'plot_residuals_by', 'plot_worst_images', 'save_error_analysis',
-           'errors_cmd', 'explorer_table', 'Explorer', 'write_explorer_notebook', 'free_port', 'serve_explorer',
-           'explore_cmd']
+__all__ = ['TOTAL', 'ALL', 'photo_files', 'thumbnail', 'plot_image_grid', 'plot_target_distributions', 'plot_target_correlations',
+           'plot_rules', 'plot_targets_by', 'error_columns', 'read_any_oof', 'error_table', 'plot_oof_pred_vs_true',
+           'plot_residuals_by', 'plot_worst_images', 'save_error_analysis', 'errors_cmd', 'explorer_table', 'Explorer',
+           'write_explorer_notebook', 'free_port', 'serve_explorer', 'explore_cmd']
 
 # %% ../nbs/42_explore.ipynb #3c30207a
-def short_name(target:str) -> str: # a name from `spec.TARGETS`
-    "A short label for figures: `Dry_Green_g` -> `Green`, `GDM_g` -> `GDM`."
-    return target.removeprefix('Dry_').removesuffix('_g')
-
 TOTAL = next(s for s in RULES if not any(s in parts for parts in RULES.values()))  # the sum no rule sums further
 
 def photo_files(table:pd.DataFrame, # one row per photo, with `image_file` or `image_path`
@@ -174,15 +170,10 @@ def plot_targets_by(wide:pd.DataFrame,     # training table (`to_wide`)
     return fig
 
 # %% ../nbs/42_explore.ipynb #b6a70e77
-OOF_FILE = 'oof_predictions.csv'
 _WIDE_PRED = ('pred_{}', '{}_pred', '{}_prediction', 'prediction_{}', 'oof_{}', '{}_oof')
 _WIDE_TRUE = ('true_{}', '{}_true', 'target_{}', '{}_target')
 _LONG_PRED = ('prediction', 'pred', 'oof', 'y_pred')
 _LONG_TRUE = ('true', 'y_true')
-
-def pred_columns(suffix:str='') -> list[str]: # '' for a run, '_b' for the run it is compared with
-    "Names of the prediction columns, in `TARGETS` order."
-    return [f"pred_{t}{suffix}" for t in TARGETS]
 
 def error_columns(suffix:str='') -> list[str]: # '' for a run, '_b' for the run it is compared with
     "Names of the error (prediction - truth) columns, in `TARGETS` order."
@@ -238,7 +229,7 @@ def _oof_from_long(df:pd.DataFrame, name:str) -> pd.DataFrame:
     return out.loc[order].rename_axis('image_id').reset_index()
 
 # %% ../nbs/42_explore.ipynb #29710c9e
-def read_oof(source) -> pd.DataFrame: # a run folder, its `oof_predictions.csv`, or a DataFrame in one of the shapes above
+def read_any_oof(source) -> pd.DataFrame: # a run folder, its `oof_predictions.csv`, or a DataFrame in one of the shapes above
     "Out-of-fold predictions, one row per photo: `image_id`, `fold` when known, `pred_<target>`, and `<target>` when the file has the truth."
     if isinstance(source, pd.DataFrame): df, name = source, 'oof predictions'
     else:
@@ -263,10 +254,10 @@ def read_oof(source) -> pd.DataFrame: # a run folder, its `oof_predictions.csv`,
 
 # %% ../nbs/42_explore.ipynb #3c4786f3
 def error_table(wide:pd.DataFrame | None, # training table (`to_wide`); None when `oof` carries the truth
-                oof                       # a run folder, its `oof_predictions.csv`, or a `read_oof` table
+                oof                       # a run folder, its `oof_predictions.csv`, or a `read_any_oof` table
                ) -> pd.DataFrame:
     "One row per predicted photo: the training table's columns, `fold`, `pred_<t>`, `err_<t>` (prediction − truth) and `wse`."
-    oof = read_oof(oof)
+    oof = read_any_oof(oof)
     if wide is None:
         if not all(t in oof for t in TARGETS): raise InputError("the predictions carry no truth: pass the training table (to_wide of train.csv)")
         table = oof
@@ -280,7 +271,7 @@ def error_table(wide:pd.DataFrame | None, # training table (`to_wide`); None whe
     return table.assign(wse=(err**2 * target_weights()).sum(axis=1))
 
 # %% ../nbs/42_explore.ipynb #51a82642
-def plot_pred_vs_true(table:pd.DataFrame,     # an `error_table`
+def plot_oof_pred_vs_true(table:pd.DataFrame,     # an `error_table`
                       title:str='out-of-fold'):  # what the predictions are
     "Predicted against true grams per target, coloured by fold, with per-target and official weighted R²."
     report = regression_report(table[list(TARGETS)].to_numpy(dtype=float), table[pred_columns()].to_numpy())
@@ -366,7 +357,7 @@ def save_error_analysis(run_dir,                      # a run folder with `oof_p
     run_dir = Path(run_dir)
     if wide is None: wide = _run_training_table(run_dir, image_dir)
     table = error_table(wide, run_dir)
-    figures = {'error_pred_vs_true.png': plot_pred_vs_true(table, f"{run_dir.name} out-of-fold")}
+    figures = {'error_pred_vs_true.png': plot_oof_pred_vs_true(table, f"{run_dir.name} out-of-fold")}
     for col in (*CATEGORICAL_METADATA, DATE_COLUMN):
         if col in table and table[col].notna().any(): figures[f"error_residuals_by_{col.lower()}.png"] = plot_residuals_by(table, col)
     if 'image_file' in table or ('image_path' in table and image_dir is not None):
@@ -388,7 +379,7 @@ def errors_cmd(run_dir:str,            # run folder with oof_predictions.csv
 
 # %% ../nbs/42_explore.ipynb #3257237e
 def explorer_table(wide:pd.DataFrame, # training table (`to_wide`)
-                   oof=None,          # a run (folder, `oof_predictions.csv` or `read_oof` table), or None
+                   oof=None,          # a run (folder, `oof_predictions.csv` or `read_any_oof` table), or None
                    compare=None       # a second run, or None
                   ) -> pd.DataFrame:
     "The training table, with a run's `error_table` columns, and a second run's with suffix `_b` plus `gain` = `wse` − `wse_b`."
@@ -419,7 +410,7 @@ ALL = '(all)'
 class Explorer:
     "Browse photos with their targets and a run's out-of-fold predictions: filter by State, Species and target ranges, sort, page; compare two runs."
     def __init__(self, wide:pd.DataFrame,   # training table (`to_wide`)
-                 oof=None,                  # a run (folder, `oof_predictions.csv` or `read_oof` table), or None
+                 oof=None,                  # a run (folder, `oof_predictions.csv` or `read_any_oof` table), or None
                  image_dir=None,            # folder `image_path` is relative to (unless the table has `image_file`)
                  compare=None,              # a second run to show beside the first
                  page_size:int=8,           # photos per page
@@ -517,7 +508,7 @@ def turn(self:Explorer, step:int): # +1 next page, -1 previous page
 @patch
 def _status(self:Explorer) -> str:
     if self.rows.empty: return f"<b>no photo matches the filters</b> (of {len(self.table)})"
-    scores = [f"R² {name} {weighted_r2(self.rows[list(TARGETS)], self.rows[pred_columns(suffix)]):.3f}" for suffix, name in self.runs]
+    scores = [f"R² {name} {weighted_r2(self.rows[list(TARGETS)], self.rows[pred_columns(suffix=suffix)]):.3f}" for suffix, name in self.runs]
     return ' · '.join([f"<b>{len(self.rows)}</b> of {len(self.table)} photos", f"page {self.page + 1}/{self.n_pages}", *scores])
 
 @patch

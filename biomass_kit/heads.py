@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 import biomass_kit
 from .core import BiomassKitError, InputError, atomic_write, save_json, load_json
 from .spec import TARGETS, COMPONENTS, target_index, target_weights
-from .data import read_train_csv, read_test_csv, to_wide, make_folds, _group_keys
+from .data import read_train_csv, read_test_csv, to_wide, make_folds, group_keys
 from .metrics import weighted_r2, regression_report, report_table
 from .constraints import compose, repair
 from .submission import predictions_to_submission, write_submission
@@ -379,13 +379,13 @@ def _aligned(ids, X, wanted, path) -> np.ndarray:
 def fit_head_run(features, train_csv, out, head:str=DEFAULT_HEAD, transform:str=DEFAULT_TRANSFORM, pca:int=0,
                  n_folds:int=5, group_column:str='Sampling_Date', seed:int=42) -> dict:
     "Score a head out of fold on `features` and write a run folder (with the head refit on all rows); returns the summary."
-    from biomass_kit.train import prediction_table, raw_table, write_csv
+    from biomass_kit.runs import prediction_table, raw_table, write_csv
     _check_head(head); _check_transform(transform)
     out = Path(out)
     wide = to_wide(read_train_csv(train_csv))
     ids, X_all, feat_meta = read_features(features)
     X, Y = _aligned(ids, X_all, wide['image_id'], features), wide[list(TARGETS)].to_numpy(np.float64)
-    groups = _group_keys(wide, group_column or None).to_numpy()
+    groups = group_keys(wide, group_column or None).to_numpy()
     folds = make_folds(wide, n_folds, group_column or None, seed).to_numpy()
     cv = cross_validate_head(X, Y, groups, folds, head, transform, pca, seed)
     rule = None

@@ -16,9 +16,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .core import InputError, BiomassKitError, atomic_write
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'JPEG_FORMATS', 'POLICIES', 'as_size', 'to_rgb', 'load_image', 'ImageCache',
-           'split_halves', 'reseed_transform', 'randaugment_ops', 'fit_scale', 'whole_view_affine', 'get_transforms',
-           'image_to_chw', 'prepare_views']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'JPEG_FORMATS', 'POLICIES', 'as_size', 'to_rgb', 'resize_image', 'load_image',
+           'ImageCache', 'split_halves', 'photo_load_size', 'reseed_transform', 'randaugment_ops', 'fit_scale',
+           'whole_view_affine', 'get_transforms', 'image_to_chw', 'prepare_views']
 
 # %% ../nbs/04_images.ipynb #3fa7636a
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -53,7 +53,7 @@ def _open_jpeg(path:Path) -> Image.Image:
         raise InputError(f"{path}: not a JPEG image (found {im.format}); the kit reads JPEG photos only")
     return im
 
-def _resize(img:np.ndarray, size:tuple[int, int]) -> np.ndarray:
+def resize_image(img:np.ndarray, size:tuple[int, int]) -> np.ndarray:
     "Resize an HxWx3 uint8 array to `size` (w, h): area averaging to shrink 2x or more, bilinear otherwise."
     h, w = img.shape[:2]
     if (w, h) == tuple(size): return img
@@ -69,7 +69,7 @@ def _decode(path:Path, size:tuple[int, int] | None) -> np.ndarray:
         except (OSError, SyntaxError, ValueError) as e: raise InputError(f"{path}: truncated or corrupt JPEG ({e})") from None
         if orientation not in (1, None): im = ImageOps.exif_transpose(im)
         img = np.asarray(to_rgb(im))  # read-only view of PIL's buffer
-    if size is not None: img = _resize(img, size)
+    if size is not None: img = resize_image(img, size)
     return img if img.flags.writeable else img.copy()
 
 # %% ../nbs/04_images.ipynb #554e5634
@@ -123,8 +123,15 @@ def split_halves(img:np.ndarray) -> tuple[np.ndarray, np.ndarray]: # HxWx3 (or H
     w = img.shape[1]
     return img[:, :w//2], img[:, (w+1)//2:]
 
+def photo_load_size(view_size,           # (width, height) of one view, or an int for a square
+                    two_view:bool=False  # the photo's left and right halves are the two views
+                   ) -> tuple:
+    "(width, height) a whole photo is decoded at: two views side by side with `two_view`, else one view (the one rule for training and prediction)."
+    w, h = as_size(view_size)
+    return (2*w if two_view else w, h)
+
 # %% ../nbs/04_images.ipynb #33e008cd
-POLICIES = ('default', 'd4', 'randaugment', 'none', 'gpu')   # 'gpu': resize here, augment the batch on the device (20_train)
+POLICIES = ('default', 'd4', 'randaugment', 'none', 'gpu')   # 'gpu': resize here, augment the batch on the device (13_loaders)
 
 def _albumentations():
     "Import albumentations without its network version check (offline Kaggle notebooks would wait on it)."

@@ -21,16 +21,17 @@ from .images import ImageCache
 from .tta import InputLayout, CallableMember, forward_views, predict_variants, parse_tta, member_name
 from .constraints import repair
 from .submission import predictions_to_submission, write_submission
+from .runs import FAILED_RUN_FILE
+
 
 # %% auto #0
-__all__ = ['MODEL_FILE', 'METADATA_FILE', 'FAILED_RUN_FILE', 'NORMALIZATION_FILE', 'model_dirs', 'TorchMember', 'load_member',
-           'image_files', 'Predictor', 'read_normalization', 'normalization_layout', 'normalization_encoder',
-           'onnx_member', 'onnx_predictor', 'load_predictor', 'predict_cmd']
+__all__ = ['MODEL_FILE', 'METADATA_FILE', 'NORMALIZATION_FILE', 'model_dirs', 'TorchMember', 'load_member', 'image_files',
+           'Predictor', 'read_normalization', 'normalization_layout', 'normalization_encoder', 'onnx_member',
+           'onnx_predictor', 'load_predictor', 'predict_cmd']
 
 # %% ../nbs/31_infer.ipynb #40d821a2
 MODEL_FILE = 'best_model.pt'
 METADATA_FILE = 'metadata_info.json'
-FAILED_RUN_FILE = 'run_failed.json'  # written by `biomass-kit train` into a run folder whose training failed
 
 def _submission_models(run_dir:Path) -> list[Path] | None:
     "The model folders `run_summary.json` says made the run's submission (`--full-fit`, `--seeds`); None in older runs."

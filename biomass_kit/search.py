@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from fastcore.script import call_parse
 
 from .core import InputError, BiomassKitError, save_json, load_json
-from .config import ExperimentConfig, _arg_type, field_problem
+from .config import ExperimentConfig, arg_type, field_problem
 
 # %% auto #0
 __all__ = ['DEFAULT_SPACE', 'SEARCHER_NAMES', 'SearchSpace', 'RandomSearch', 'SimpleMCTS', 'probe_evaluator', 'make_searcher',
@@ -42,7 +42,7 @@ def _checked_value(name:str, v, where:str):
     "`v` as a valid value of config field `name` (ints become floats for float fields); `where` prefixes errors."
     f = _CONFIG_FIELDS[name]
     if (problem := field_problem(f, v)): raise InputError(f"{where}: {problem}")   # the same check as a config file's
-    v = float(v) if _arg_type(f) is float and v is not None else v
+    v = float(v) if arg_type(f) is float and v is not None else v
     try: ExperimentConfig().replace(**{name: v})
     except InputError as e: raise InputError(f"{where}: {e}") from None
     return v

@@ -11,8 +11,8 @@ import numpy as np
 # %% auto #0
 __all__ = ['TARGETS', 'TARGET_WEIGHTS', 'COMPONENTS', 'RULES', 'ID_SEP', 'DATE_COLUMN', 'NUMERIC_METADATA',
            'CATEGORICAL_METADATA', 'METADATA_COLUMNS', 'TRAIN_COLUMNS', 'TEST_COLUMNS', 'SUBMISSION_COLUMNS',
-           'IMAGE_WH', 'target_weights', 'target_index', 'composition_matrix', 'rule_residuals', 'make_sample_id',
-           'split_sample_id', 'image_id_from_path']
+           'IMAGE_WH', 'target_weights', 'short_name', 'target_index', 'composition_matrix', 'rule_residuals',
+           'make_sample_id', 'split_sample_id', 'image_id_from_path']
 
 # %% ../nbs/01_spec.ipynb #a6150a26
 TARGETS = ('Dry_Clover_g', 'Dry_Dead_g', 'Dry_Green_g', 'Dry_Total_g', 'GDM_g')  # submission order (as the real files)
@@ -36,6 +36,10 @@ IMAGE_WH = (2000, 1000)  # width, height of the real photos; each half is a 1000
 def target_weights() -> np.ndarray:
     "Metric weight of each target, in `TARGETS` order."
     return np.array([TARGET_WEIGHTS[t] for t in TARGETS], dtype=np.float64)
+
+def short_name(target:str) -> str: # a name from `TARGETS`
+    "A short label for figures and metric names: `Dry_Green_g` -> `Green`, `GDM_g` -> `GDM`."
+    return target.removeprefix('Dry_').removesuffix('_g')
 
 def target_index(name:str) -> int: # a target name
     "Column of `name` in `TARGETS` order, with a clear error for an unknown name."

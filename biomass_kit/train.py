@@ -1,4 +1,4 @@
-"""From `train.csv` to a run folder: fastai DataLoaders over the photos, a Learner with the kit's callbacks, grouped cross-validation, every artifact a later step needs, and the `train`/`ablate` commands.
+"""From an `ExperimentConfig` to a run folder: a fastai Learner with the kit's callbacks and metrics, grouped cross-validation, full fits and seeds, and the `train` command.
 
 Docs: https://biomass-kit.github.io/biomass_kit/train.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://biomass-kit.github.io/biomass_kit/train.html.md"""
 
 # %% ../nbs/20_train.ipynb #3604d6e6
 from __future__ import annotations
-import argparse, contextlib, datetime, os, shutil, sys, time, warnings
+import contextlib, datetime, shutil, sys, time, warnings
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -15,250 +15,42 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from fastcore.basics import store_attr
-from fastcore.foundation import L
-from fastai.torch_core import TensorBase, TensorImage, rank_distrib, num_distrib, show_title
-from fastai.data.block import DataBlock, TransformBlock
-from fastai.data.transforms import ColReader, IndexSplitter, IntToFloatTensor, Normalize
-from fasttransform import DisplayedTransform, Pipeline
-from fastai.vision.augment import aug_transforms
+from fastcore.script import call_parse
+from fastai.torch_core import num_distrib
 from fastai.learner import Metric
 from fastai.callback.core import Callback
 
-from .core import InputError, BiomassKitError, atomic_path, atomic_write, save_json, load_json, set_seed, get_device, default_data_dir, check_output, check_input_file
-from .spec import TARGETS, COMPONENTS, RULES
-from .config import ExperimentConfig
-from .data import read_train_csv, read_test_csv, to_wide, MetadataEncoder, make_folds
-from .images import load_image, ImageCache, get_transforms, prepare_views, reseed_transform, IMAGENET_MEAN, IMAGENET_STD, as_size
-from .metrics import weighted_r2, weighted_r2_rows, regression_report
+from .core import InputError, save_json, load_json, set_seed, get_device, check_output, is_main_process, barrier, init_distributed
+from .spec import TARGETS, RULES, short_name
+from .config import ExperimentConfig, config_from_args, with_config_flags
+from .data import MetadataEncoder
+from .metrics import weighted_r2
 from .constraints import repair, constraint_report
-from .submission import predictions_to_submission, write_submission
-from .model import create_model, biomass_splitter, save_model, load_model
+from .model import create_model, biomass_splitter, save_model
 from .finetune import setup_finetune, group_learning_rates, warmup_fraction, recipe_config
 from .losses import BiomassLoss
-from .infer import FAILED_RUN_FILE
-from .callbacks import (WeightedSamplingDL, ResumableLearner, EMACallback, SnapshotCallback, CurriculumCallback,
+from .callbacks import (ResumableLearner, EMACallback, SnapshotCallback, CurriculumCallback,
                                    HistoryCallback, EarlyStopCallback, CheckpointCallback, DistributedCallback, plain_batch,
                                    FiniteLossCallback)
+from .loaders import (read_training_table, read_test_table, assign_folds, with_pseudo_rows, check_photos,
+                                 load_size, sample_table, biomass_dataloaders, test_time_samples)
+from .runs import (FAILED_RUN_FILE, MONITOR, target_r2, prediction_table, raw_table, write_csv, new_run_dir,
+                              fit_plan, print_summary, plan_folders, full_fit_folders, selects_on_validation, summarize_run, write_tables, resumable_run,
+                              resume_config, plot_learning_curves, plot_pred_vs_true)
+
 
 # %% auto #0
-__all__ = ['MONITOR', 'HOLDOUT_FOLDS', 'PSEUDO_FOLD', 'FULL_FIT_DIR', 'CV_SCORE_OF', 'RESUME_MAY_CHANGE', 'ABLATIONS',
-           'train_csv_path', 'read_training_table', 'read_test_table', 'Photo', 'TensorViews', 'ReadPhoto',
-           'PhotoViews', 'AugmentedViews', 'grams_title', 'TargetGrams', 'Unshown', 'ToTensorOf', 'GpuAugment',
-           'BiomassDL', 'load_size', 'view_size', 'sample_table', 'biomass_datablock', 'biomass_dataloaders',
-           'is_main_process', 'barrier', 'init_distributed', 'process_batch_size', 'test_time_samples', 'grams_of',
-           'short_name', 'GramsMetric', 'biomass_metrics', 'EpochLines', 'use_epoch_lines', 'build_learner',
-           'learning_rates', 'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks', 'curriculum_values',
-           'selects_on_validation', 'config_callbacks', 'FoldSetup', 'fold_learner', 'predict_grams',
-           'plot_learning_curves', 'plot_pred_vs_true', 'prediction_table', 'pred_columns', 'raw_table', 'write_csv',
-           'labelled_rows', 'mean_baseline', 'input_normalization', 'score_with_metadata', 'fit_fold',
-           'write_test_predictions', 'train_fold', 'write_fold', 'new_run_dir', 'assign_folds', 'with_pseudo_rows',
-           'fold_plan', 'check_photos', 'failed_run_marked', 'seed_folder', 'seed_config', 'fit_plan', 'plan_folders',
-           'full_fit_folders', 'submission_folders', 'full_fit_config', 'seed_averaged_oof', 'per_fold_scores',
-           'write_full_fit', 'train_full_fits', 'write_submission_files', 'summarize_run', 'check_run', 'train',
-           'shared_run_dir', 'write_tables', 'resumable_run', 'resume_config', 'probe_score', 'train_parser',
-           'train_main', 'ablation_markdown', 'ablate', 'ablate_main', 'demo_config', 'run_demo']
-
-# %% ../nbs/20_train.ipynb #e362363c
-def _csv_and_images(csv, image_dir, flag:str):
-    csv = check_input_file(csv, flag)
-    return csv, Path(image_dir) if image_dir else csv.parent
-
-def _with_image_files(wide:pd.DataFrame, image_dir:Path, csv:Path) -> pd.DataFrame:
-    wide = wide.copy()
-    wide['image_file'] = [str(image_dir/p) for p in wide['image_path']]
-    missing = [f for f in wide['image_file'] if not Path(f).is_file()]
-    if missing: raise InputError(f"{csv}: {len(missing)} image file(s) not found under {image_dir}, e.g. {missing[0]} (set --image-dir)")
-    return wide
-
-def train_csv_path(cfg:ExperimentConfig) -> Path:
-    "The training CSV of a run: `--train-csv`, or `train.csv` of the default data folder (`/kaggle/input/...` on Kaggle)."
-    return Path(cfg.train_csv) if cfg.train_csv else default_data_dir()/'train.csv'
-
-def _labelled_table(cfg:ExperimentConfig, csv:Path, image_dir:Path) -> pd.DataFrame:
-    "One row per photo of a CSV in the train.csv layout, with `image_file` under `image_dir`."
-    long = read_train_csv(csv, cfg.image_column, cfg.id_column, cfg.target_name_column, cfg.target_value_column)
-    return _with_image_files(to_wide(long), image_dir, csv)
-
-def read_training_table(cfg:ExperimentConfig) -> pd.DataFrame:
-    "One row per training photo (`to_wide`) with `image_file`, the absolute path of the photo."
-    return _labelled_table(cfg, *_csv_and_images(train_csv_path(cfg), cfg.image_dir, '--train-csv'))
-
-def read_test_table(cfg:ExperimentConfig) -> pd.DataFrame:
-    "One row per test photo (`image_id`, `image_path`, `image_file`) of `--test-csv`."
-    csv, image_dir = _csv_and_images(cfg.test_csv, cfg.image_dir, '--test-csv')
-    long = read_test_csv(csv, cfg.image_column, cfg.id_column, cfg.target_name_column)
-    return _with_image_files(to_wide(long), image_dir, csv)
-
-# %% ../nbs/20_train.ipynb #1ce734d6
-class Photo(np.ndarray):
-    "An HxWx3 uint8 photo as loaded (a NumPy array; the type tells fastai which transforms apply to it)."
-
-class TensorViews(TensorImage):
-    "The two (C, H, W) views of a photo, stacked as (2, C, H, W); shown side by side."
-    def show(self, ctx=None, **kwargs): return TensorImage(torch.cat(list(self), dim=-1)).show(ctx=ctx, **kwargs)
-
-class ReadPhoto(DisplayedTransform):
-    "Path of a photo -> `Photo` at `size` (width, height), decoded at reduced JPEG scale, through an optional cache."
-    def __init__(self, size, cache_dir=None):
-        self.size = as_size(size)
-        self.cache = ImageCache(cache_dir) if cache_dir else None
-    def encodes(self, path:str): return load_image(path, self.size, self.cache).view(Photo)
-
-class PhotoViews(DisplayedTransform):
-    "Validation/test: `Photo` -> uint8 `TensorImage` (C, H, W), or `TensorViews` (2, C, H, W), through a fixed `tfm`."
-    order, split_idx = 5, 1
-    def __init__(self, tfm, two_view:bool=False):
-        super().__init__()
-        store_attr('tfm,two_view')
-    def views(self, photo):
-        views = torch.from_numpy(prepare_views(np.asarray(photo), self.tfm, self.two_view, normalize=False))
-        return TensorViews(views) if self.two_view else TensorImage(views)
-    def encodes(self, photo:Photo): return self.views(photo)
-
-class AugmentedViews(PhotoViews):
-    "Training: like `PhotoViews`, with the random `tfm` reseeded per sample from NumPy's global generator."
-    split_idx = 0
-    def encodes(self, photo:Photo):
-        reseed_transform(self.tfm, int(np.random.randint(2**31)))
-        return self.views(photo)
-
-def grams_title(y) -> str:
-    "Two lines: the sums of the rules, then the components (grams)."
-    g = dict(zip(TARGETS, map(float, y)))
-    short = lambda t: t.removeprefix('Dry_').removesuffix('_g')
-    return ', '.join(f"{short(t)} {g[t]:.0f}" for t in RULES) + '\n' + ', '.join(f"{short(t)} {g[t]:.0f}" for t in COMPONENTS)
-
-class TargetGrams(TensorBase):
-    "The five targets of a photo in grams (`TARGETS` order); `show` writes them as the title."
-    def show(self, ctx=None, **kwargs): return show_title(grams_title(self), ctx=ctx, **kwargs)
-
-class Unshown(TensorBase):
-    "A tensor `show_batch` leaves out (metadata features, auxiliary targets)."
-    def show(self, ctx=None, **kwargs): return ctx
-
-class ToTensorOf(DisplayedTransform):
-    "A row's value(s) -> a tensor of type `cls` (and back to `cls` when decoding, so predictions show like targets)."
-    def __init__(self, cls, dtype): store_attr()
-    def encodes(self, o): return self.cls(torch.as_tensor(np.asarray(list(o) if isinstance(o, L) else o), dtype=self.dtype))
-    def decodes(self, o): return self.cls(o) if isinstance(o, torch.Tensor) else o
-
-class GpuAugment(DisplayedTransform):
-    "Training batches: fastai's GPU augmentations (`aug_transforms`) on every view, on the batch's device; each view draws its own."
-    split_idx, order = 0, 30   # training only; after IntToFloatTensor (10), before Normalize (99)
-    def __init__(self, size,                   # (height, width) of the views, or the side of square ones
-                 min_scale:float=1.0,          # least fraction of the area a random crop keeps (1: no crop; a crop cuts away biomass the labels count)
-                 max_rotate:float=0.,          # largest rotation, degrees (0: none; a rotation in the frame cuts its corners away)
-                 min_zoom:float=0.8,           # smallest downscale of the whole view (half the views), padded with black
-                 max_lighting:float=0.2):      # brightness and contrast change (80% of the views)
-        super().__init__()
-        self.augment = Pipeline(aug_transforms(do_flip=True, flip_vert=True, max_rotate=max_rotate, min_zoom=min_zoom, max_zoom=1.,
-                                               max_warp=0., max_lighting=max_lighting, p_affine=0.5, p_lighting=0.8,
-                                               size=size, min_scale=min_scale, pad_mode='zeros'), split_idx=0)
-    def encodes(self, x:TensorImage):
-        if x.ndim == 4: return self.augment(x)
-        views = self.augment(TensorImage(x.flatten(0, 1)))   # (B, V, C, H, W) -> B*V images
-        return type(x)(views.reshape(x.shape))
-
-class BiomassDL(WeightedSamplingDL):
-    "The kit's DataLoader: re-weightable sampling (the curriculum), and `show_results` with auxiliary targets in the batch."
-    def show_results(self, b, out, max_n=9, ctxs=None, show=True, **kwargs):
-        aux = tuple(b[self.n_inp+1:])   # auxiliary targets are not predicted for display: passed through, and not shown
-        return super().show_results(b, (out, *aux) if aux else out, max_n=max_n, ctxs=ctxs, show=show, **kwargs)
-
-# %% ../nbs/20_train.ipynb #7558490d
-def load_size(cfg:ExperimentConfig) -> tuple:
-    "(width, height) photos are decoded at: `image_size` high and twice as wide, the photos' own 2:1 shape (two square halves with `--two-view`)."
-    return (2*cfg.image_size, cfg.image_size)
-
-def view_size(cfg:ExperimentConfig) -> tuple:
-    "(width, height) of one model input: a square half with `--two-view`, else the whole 2:1 photo."
-    return (cfg.image_size, cfg.image_size) if cfg.two_view else load_size(cfg)
-
-def sample_table(cfg:ExperimentConfig,         # the run's configuration (its `metadata_mode`)
-                 table:pd.DataFrame,           # `read_training_table` or `read_test_table` rows
-                 encoder:MetadataEncoder=None  # fitted encoder; needed unless metadata_mode is 'none'
-                ) -> pd.DataFrame:
-    "`table` with the per-photo arrays the `DataBlock` reads: metadata features (input) or auxiliary targets (aux)."
-    t = table.copy()
-    if cfg.metadata_mode != 'none' and encoder is None: raise BiomassKitError(f"metadata_mode {cfg.metadata_mode} needs a fitted MetadataEncoder")
-    if cfg.metadata_mode == 'input': t['_metadata'] = list(encoder.transform(t))
-    if cfg.metadata_mode == 'aux' and all(c in t for c in TARGETS):   # test tables have no targets and need no aux
-        t['_aux_numeric'], t['_aux_classes'] = list(encoder.aux_numeric(t)), list(encoder.aux_classes(t))
-    return t
-
-def biomass_datablock(cfg:ExperimentConfig,     # the run's configuration
-                      valid_idx=(),             # positions of the validation rows in the table
-                      mean=IMAGENET_MEAN,       # normalisation of the backbone (`model.preprocess`)
-                      std=IMAGENET_STD) -> DataBlock:
-    "The fastai `DataBlock` of a run: photo (+ metadata) in, five targets (+ auxiliary targets) out."
-    photo = TransformBlock(type_tfms=ReadPhoto(load_size(cfg), cfg.cache_dir),
-                           item_tfms=[AugmentedViews(get_transforms(cfg.augmentation_policy, view_size(cfg), True, cfg.randaugment_magnitude),
-                                                     cfg.two_view),
-                                      PhotoViews(get_transforms(cfg.augmentation_policy, view_size(cfg), False), cfg.two_view)],
-                           batch_tfms=[IntToFloatTensor(), *([GpuAugment(view_size(cfg)[::-1])] if cfg.augmentation_policy == 'gpu' else []),
-                                       Normalize.from_stats(mean, std, cuda=False)])
-    blocks, getters = [photo], [ColReader('image_file')]
-    if cfg.metadata_mode == 'input': blocks.append(TransformBlock(type_tfms=ToTensorOf(Unshown, torch.float32))); getters.append(ColReader('_metadata'))
-    blocks.append(TransformBlock(type_tfms=ToTensorOf(TargetGrams, torch.float32))); getters.append(ColReader(list(TARGETS)))
-    if cfg.metadata_mode == 'aux':
-        blocks += [TransformBlock(type_tfms=ToTensorOf(Unshown, torch.float32)), TransformBlock(type_tfms=ToTensorOf(Unshown, torch.int64))]
-        getters += [ColReader('_aux_numeric'), ColReader('_aux_classes')]
-    return DataBlock(blocks=blocks, getters=getters, n_inp=2 if cfg.metadata_mode == 'input' else 1,
-                     splitter=IndexSplitter(list(valid_idx)), dl_type=BiomassDL)
-
-def biomass_dataloaders(cfg:ExperimentConfig,    # the run's configuration
-                        table:pd.DataFrame,      # `sample_table` rows (training and validation photos)
-                        valid_idx,               # positions of the validation rows
-                        mean=IMAGENET_MEAN, std=IMAGENET_STD,
-                        device=None):            # torch device of the batches (default: `cfg.device`)
-    "fastai `DataLoaders` of a run: training rows shuffled (re-weightable by the curriculum), validation rows in order."
-    n_train = len(table) - len(valid_idx)
-    if n_train < 2: raise InputError(f"--train-csv: {n_train} training photo(s) after the validation split; need at least 2")
-    dblock = biomass_datablock(cfg, valid_idx, mean, std)
-    return dblock.dataloaders(table.reset_index(drop=True), bs=min(process_batch_size(cfg), n_train), val_bs=cfg.batch_size,
-                              num_workers=cfg.num_workers, device=device if device is not None else get_device(cfg.device))
-
-def is_main_process() -> bool: return rank_distrib() == 0
-
-def barrier():
-    "Wait for every process of a data-parallel launch (nothing when running alone)."
-    if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.barrier()
-
-def init_distributed(cfg:ExperimentConfig) -> bool:
-    "Join the process group of a `torchrun` launch (nccl on CUDA, gloo on CPU); False when the process runs alone."
-    if num_distrib() <= 1: return False
-    if not torch.distributed.is_initialized():
-        if get_device(cfg.device).type == 'cuda': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
-        torch.distributed.init_process_group('nccl' if get_device(cfg.device).type == 'cuda' else 'gloo')
-    return True
-
-def process_batch_size(cfg:ExperimentConfig) -> int:
-    "Photos per step in this process: `--batch-size` split over the processes of a data-parallel launch."
-    world = max(num_distrib(), 1)
-    if cfg.batch_size % world: raise InputError(f"--batch-size {cfg.batch_size}: must be a multiple of the {world} processes")
-    return cfg.batch_size // world
-
-# %% ../nbs/20_train.ipynb #4e538338
-def test_time_samples(cfg:ExperimentConfig,      # the run's configuration (its `metadata_mode`)
-                      samples:pd.DataFrame,      # `sample_table` rows
-                      idx,                       # positions of the rows to feed as test photos are fed (the validation rows)
-                      encoder:MetadataEncoder=None # the fitted encoder whose fallback replaces their metadata
-                     ) -> pd.DataFrame:
-    "`samples` with the metadata features of the rows at `idx` replaced by the test-time fallback (test.csv has no metadata)."
-    if cfg.metadata_mode != 'input' or len(idx) == 0: return samples
-    samples, fallback = samples.reset_index(drop=True).copy(), encoder.fallback_vector()
-    for i in np.asarray(idx, dtype=int): samples.at[i, '_metadata'] = fallback.copy()
-    return samples
+__all__ = ['grams_of', 'GramsMetric', 'biomass_metrics', 'EpochLines', 'use_epoch_lines', 'build_learner', 'learning_rates',
+           'fit_schedule', 'WandbConfigByInit', 'wandb_callbacks', 'curriculum_values', 'config_callbacks', 'FoldSetup',
+           'fold_learner', 'predict_grams', 'labelled_rows', 'mean_baseline', 'input_normalization',
+           'score_with_metadata', 'fit_fold', 'write_test_predictions', 'train_fold', 'write_fold', 'failed_run_marked',
+           'seed_config', 'full_fit_config', 'write_full_fit', 'train_full_fits', 'check_run', 'train',
+           'shared_run_dir', 'probe_score', 'train_cmd']
 
 # %% ../nbs/20_train.ipynb #a716abab
-MONITOR = 'weighted_r2'  # the official metric: the score snapshots, early stopping and CV use (higher is better)
-
 def grams_of(pred) -> torch.Tensor:
     "The (B, 5) grams of a model output: the `'grams'` of a `BiomassModel` dict, or the tensor itself."
     return pred['grams'] if isinstance(pred, dict) else pred
-
-def short_name(target:str) -> str: return target.removeprefix('Dry_').removesuffix('_g')
 
 class GramsMetric(Metric):
     "A metric of the whole validation set in grams: predictions and targets are gathered, `func(y_true, y_pred)` runs once."
@@ -275,14 +67,14 @@ class GramsMetric(Metric):
     @property
     def name(self): return self.metric_name
 
-def _target_r2(j, y, p): return weighted_r2_rows(y[:, j], p[:, j], np.ones(len(y)))
 def _target_rmse(j, y, p): return float(np.sqrt(np.mean((p[:, j] - y[:, j])**2)))
 
 def biomass_metrics() -> list:
     "The official weighted R², then R² and RMSE (grams) of each target, as fastai metrics."
     return [GramsMetric(weighted_r2, MONITOR),
-            *[GramsMetric(partial(_target_r2, j), f'r2_{short_name(t)}') for j, t in enumerate(TARGETS)],
+            *[GramsMetric(partial(target_r2, j), f'r2_{short_name(t)}') for j, t in enumerate(TARGETS)],
             *[GramsMetric(partial(_target_rmse, j), f'rmse_{short_name(t)}') for j, t in enumerate(TARGETS)]]
+
 
 # %% ../nbs/20_train.ipynb #19b4f2b0
 from fastai.optimizer import Adam
@@ -293,10 +85,11 @@ from fastai.callback.progress import ProgressCallback
 from fastcore.imports import IN_NOTEBOOK
 
 class EpochLines(Callback):
-    "One printed line per epoch (every column of the progress table, with its name) in place of fastai's bars."
+    "One printed line per epoch (every column of the progress table, with its name) in place of fastai's bars; by process 0 only."
     order = ProgressCallback.order
     def before_fit(self): self.learn.logger = self.line
     def line(self, log):
+        if not is_main_process(): return   # under torchrun every process runs the loop: one log, process 0's
         print('  '.join(f"{name} {value:.4f}" if isinstance(value, float) else f"{name} {value}"
                         for name, value in zip(self.recorder.metric_names, log)), flush=True)
 
@@ -349,10 +142,6 @@ def curriculum_values(cfg:ExperimentConfig, train_rows:pd.DataFrame) -> np.ndarr
     if cfg.curriculum_target not in train_rows:
         raise InputError(f"--curriculum-target {cfg.curriculum_target}: not a column of the training table; use one of {', '.join(TARGETS)}")
     return train_rows[cfg.curriculum_target].to_numpy(dtype=np.float64)
-
-def selects_on_validation(cfg:ExperimentConfig) -> bool:
-    "Does the run choose anything (epochs, snapshots, average or best) by the score of the fold it then reports?"
-    return cfg.early_stopping_patience > 0 or (cfg.snapshot_count > 0 and cfg.snapshot_select == 'best')
 
 def config_callbacks(cfg:ExperimentConfig,    # the run's configuration
                      folder=None,             # fold folder: history files and checkpoint.pt (None: neither)
@@ -415,62 +204,7 @@ def predict_grams(model:nn.Module, # a `BiomassModel` (or anything returning gra
         with torch.autocast(device.type, enabled=device.type == 'cuda'): out.append(grams_of(model(*b[:n_inp])).float().cpu())
     return torch.cat(out).double().numpy()
 
-# %% ../nbs/20_train.ipynb #45c81e43
-def _figure(n, width=4.0, height=3.2):
-    import matplotlib
-    if 'matplotlib.pyplot' not in sys.modules: matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, axs = plt.subplots(1, n, figsize=(width*n, height), squeeze=False)
-    return plt, fig, axs[0]
-
-def _save(plt, fig, path):
-    fig.tight_layout()
-    with atomic_path(path) as tmp: fig.savefig(tmp, format='png', dpi=90)
-    plt.close(fig)
-    return Path(path)
-
-def plot_learning_curves(histories:dict, # label -> history rows (`HistoryCallback.rows`)
-                         path):          # PNG file to write
-    "Training/validation loss and the official metric per epoch, one line per history."
-    plt, fig, (ax_loss, ax_score) = _figure(2)
-    for label, rows in histories.items():
-        epochs = [r['epoch'] for r in rows]
-        ax_loss.plot(epochs, [r.get('train_loss') for r in rows], '--', label=f'{label} train')
-        ax_loss.plot(epochs, [r.get('valid_loss') for r in rows], label=f'{label} valid')
-        ax_score.plot(epochs, [r.get(MONITOR) for r in rows], marker='o', label=label)
-    ax_loss.set(xlabel='epoch', ylabel='loss', title='loss'); ax_score.set(xlabel='epoch', ylabel=MONITOR, title='official weighted R²')
-    ax_loss.legend(fontsize=7); ax_score.legend(fontsize=7)
-    return _save(plt, fig, path)
-
-def plot_pred_vs_true(y:np.ndarray, p:np.ndarray, # (N, 5) true and predicted grams
-                      path):                      # PNG file to write
-    "Predicted against true grams for each target, with the diagonal and the target's R²."
-    plt, fig, axs = _figure(len(TARGETS), 3.0, 3.0)
-    for j, (t, ax) in enumerate(zip(TARGETS, axs)):
-        hi = max(float(np.max(y[:, j], initial=0)), float(np.max(p[:, j], initial=0)), 1e-6) * 1.05
-        ax.scatter(y[:, j], p[:, j], s=8, alpha=0.7)
-        ax.plot([0, hi], [0, hi], 'k:', lw=1)
-        ax.set(xlim=(0, hi), ylim=(0, hi), xlabel='true (g)', ylabel='predicted (g)', title=f"{short_name(t)}  R² {_target_r2(j, y, p):.3f}")
-    return _save(plt, fig, path)
-
 # %% ../nbs/20_train.ipynb #be8be9d1
-def prediction_table(rows:pd.DataFrame, preds:np.ndarray, fold=None) -> pd.DataFrame:
-    "One row per photo: `image_id`, `fold`, the true grams (when known) and `pred_<target>` columns."
-    out = pd.DataFrame({'image_id': rows['image_id'].to_numpy()})
-    if fold is not None: out['fold'] = fold
-    for t in TARGETS:
-        if t in rows: out[t] = rows[t].to_numpy()
-    for j, t in enumerate(TARGETS): out[f'pred_{t}'] = preds[:, j]
-    return out
-
-def pred_columns(prefix:str='pred') -> list: return [f'{prefix}_{t}' for t in TARGETS]
-def raw_table(raw:np.ndarray) -> pd.DataFrame: return pd.DataFrame(raw, columns=pred_columns('raw'))
-
-def write_csv(df:pd.DataFrame, path):
-    "Write a table atomically."
-    with atomic_write(path, newline='') as f: df.to_csv(f, index=False)
-    return Path(path)
-
 def labelled_rows(rows:pd.DataFrame) -> pd.DataFrame:
     "`rows` without the `--pseudo-csv` photos (whose labels are predictions): what baselines are fitted on."
     return rows[~rows['pseudo'].astype(bool)] if 'pseudo' in rows else rows
@@ -565,52 +299,8 @@ def write_fold(cfg:ExperimentConfig, s:FoldSetup, table:pd.DataFrame, folder:Pat
     (folder/'checkpoint.pt').unlink(missing_ok=True)
     return {**result, 'history': history}
 
-# %% ../nbs/20_train.ipynb #63496381
-HOLDOUT_FOLDS = 5  # --n-folds 1 validates on one fold of this many
-
-def new_run_dir(output_dir, # where runs are kept
-                now=None,   # timestamp (default: now)
-                prefix:str='run') -> Path:
-    "A new, empty `prefix-YYYYMMDD-HHMMSS[-N]/` folder under `output_dir`; never an existing one."
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    stamp = (now or datetime.datetime.now()).strftime('%Y%m%d-%H%M%S')
-    for n in range(1, 10_000):
-        path = output_dir/(f"{prefix}-{stamp}" if n == 1 else f"{prefix}-{stamp}-{n}")
-        try: path.mkdir(); return path
-        except FileExistsError: continue
-    raise BiomassKitError(f"{output_dir}: cannot create a new {prefix} folder for {stamp}")
-
-def assign_folds(cfg:ExperimentConfig, table:pd.DataFrame) -> pd.Series:
-    "The fold of each photo: K grouped folds, or (`n_folds` 1) a 5-fold split whose fold `val_fold` validates."
-    k = cfg.n_folds if cfg.n_folds > 1 else HOLDOUT_FOLDS
-    if cfg.n_folds == 1 and not 0 <= cfg.val_fold < k: raise InputError(f"--val-fold {cfg.val_fold}: expected 0 to {k-1}")
-    try: return make_folds(table, k, cfg.cv_group_column or None, cfg.seed)
-    except InputError as e: raise InputError(f"{e} (--cv-group-column {cfg.cv_group_column!r}, --n-folds {cfg.n_folds})") from None
-
-PSEUDO_FOLD = -1  # the fold of `--pseudo-csv` photos: trained on in every fold, validated in none
-
-def with_pseudo_rows(cfg:ExperimentConfig, table:pd.DataFrame, folds:pd.Series) -> tuple:
-    "`table` (with a `pseudo` flag) and `folds` (`assign_folds` of the labelled photos), the `--pseudo-csv` photos appended in `PSEUDO_FOLD`."
-    if not cfg.pseudo_csv: return table, folds
-    image_dir = _csv_and_images(train_csv_path(cfg), cfg.image_dir, '--train-csv')[1]   # the training photos' folder
-    csv = _csv_and_images(cfg.pseudo_csv, image_dir, '--pseudo-csv')[0]
-    pseudo = _labelled_table(cfg, csv, image_dir)
-    labelled = sorted(set(pseudo.image_id) & set(table.image_id))
-    if labelled: raise InputError(f"--pseudo-csv {csv}: {len(labelled)} photo(s) also in the training CSV, e.g. {labelled[0]}")
-    return (pd.concat([table.assign(pseudo=False), pseudo.assign(pseudo=True)], ignore_index=True),
-            pd.concat([folds.reset_index(drop=True), pd.Series(PSEUDO_FOLD, index=range(len(pseudo)))], ignore_index=True))
-
-def fold_plan(cfg:ExperimentConfig, folds:pd.Series, run_dir:Path) -> list:
-    "(fold number, validation positions, folder) of every fit of the run."
-    if cfg.n_folds == 1: return [(cfg.val_fold, np.flatnonzero(folds.to_numpy() == cfg.val_fold), run_dir)]
-    return [(k, np.flatnonzero(folds.to_numpy() == k), run_dir/f'fold-{k:02d}') for k in range(cfg.n_folds)]
 
 # %% ../nbs/20_train.ipynb #84e2d322
-def check_photos(files) -> None: # photo paths
-    "Decode every photo at a small size (libjpeg's reduced scale: quick); one `InputError` naming the first that fails."
-    for f in files: load_image(f, 32)
-
 @contextlib.contextmanager
 def failed_run_marked(run_dir:Path, # the run folder being written
                       main:bool=True): # whether this process writes the mark (process 0)
@@ -624,53 +314,17 @@ def failed_run_marked(run_dir:Path, # the run folder being written
                   f"`biomass-kit train --resume {run_dir}`, or delete it", file=sys.stderr)
         raise
 
+
 # %% ../nbs/20_train.ipynb #c41f0a12
-FULL_FIT_DIR = 'full-fit'   # the run's folder of the fit on every photo (`--full-fit`)
-CV_SCORE_OF = "out-of-fold predictions of the CV folds' models"   # what the run's score is computed from
-
-def seed_folder(folder, seed:int) -> Path:
-    "Where the fit with seed number `seed` of `folder` writes: `folder` itself for the first seed, `folder/seed-NN/` for the others."
-    return Path(folder) if seed == 0 else Path(folder)/f'seed-{seed:02d}'
-
 def seed_config(cfg:ExperimentConfig, seed:int) -> ExperimentConfig:
     "The configuration of seed number `seed`: `cfg` with its seed moved by `seed` (folds stay those of `cfg.seed`)."
     return cfg if seed == 0 else cfg.replace(seed=cfg.seed + seed)
-
-def fit_plan(cfg:ExperimentConfig, folds:pd.Series, run_dir:Path) -> list:
-    "(fold number, validation positions, folder, seed number) of every CV fit: each fold of `fold_plan` with `cfg.seeds` seeds."
-    return [(k, valid_idx, seed_folder(folder, s), s) for k, valid_idx, folder in fold_plan(cfg, folds, run_dir) for s in range(cfg.seeds)]
-
-def plan_folders(plan:list) -> list: return [p[2] for p in plan]
-
-def full_fit_folders(cfg:ExperimentConfig, run_dir:Path) -> list:
-    "The folder of each full fit (one per seed), none without `--full-fit`."
-    return [seed_folder(Path(run_dir)/FULL_FIT_DIR, s) for s in range(cfg.seeds)] if cfg.full_fit else []
-
-def submission_folders(cfg:ExperimentConfig, run_dir:Path, plan:list) -> list:
-    "The model folders whose test predictions, averaged, make the run's submission: the full fits, else every CV fit."
-    return full_fit_folders(cfg, run_dir) or plan_folders(plan)
 
 def full_fit_config(cfg:ExperimentConfig, epochs_run:list=()) -> ExperimentConfig:
     "The full fit's fixed schedule: the folds' (their mean `epochs_run` if they stopped early), last-K snapshots."
     epochs = cfg.epochs if cfg.early_stopping_patience == 0 else max(1, round(float(np.mean(epochs_run))))
     return cfg.replace(epochs=epochs, warmup_epochs=cfg.warmup_epochs*epochs/cfg.epochs, early_stopping_patience=0,
                        snapshot_select='last')
-
-def seed_averaged_oof(tables:list,            # each fit's `validation_predictions.csv`, in plan order
-                      tolerance:float=0.0     # the constraint repair's tolerance
-                     ) -> pd.DataFrame:
-    "One row per photo: its raw grams averaged over the fits (seeds) that validated it, then repaired, as test photos are."
-    oof = pd.concat(tables, ignore_index=True)
-    if not oof['image_id'].duplicated().any(): return oof
-    raw = pred_columns('raw')
-    oof = oof.groupby('image_id', sort=False, as_index=False).agg({c: 'mean' if c in raw else 'first' for c in oof if c != 'image_id'})
-    oof[pred_columns()] = repair(oof[raw].to_numpy(np.float64), tolerance)
-    return oof
-
-def per_fold_scores(oof:pd.DataFrame) -> list:
-    "The official metric of each fold's out-of-fold rows, in fold order of appearance."
-    return [weighted_r2(g[list(TARGETS)].to_numpy(np.float64), g[pred_columns()].to_numpy(np.float64))
-            for _, g in oof.groupby('fold', sort=False)]
 
 def write_full_fit(cfg:ExperimentConfig, s:FoldSetup, folder:Path, test:pd.DataFrame, t0:float) -> dict:
     "The full fit's model, encoder, input normalisation, test predictions and history; no validation, so no score."
@@ -706,72 +360,8 @@ def train_full_fits(cfg:ExperimentConfig,    # the run's configuration (with `fu
         barrier()
     return results
 
+
 # %% ../nbs/20_train.ipynb #b5f03486
-def _versions() -> dict:
-    import fastai, timm, biomass_kit
-    return dict(biomass_kit=biomass_kit.__version__, torch=torch.__version__, fastai=fastai.__version__, timm=timm.__version__)
-
-def _mean_std(scores) -> tuple:
-    scores = np.asarray(scores, dtype=np.float64)
-    return float(scores.mean()), float(scores.std(ddof=1)) if len(scores) > 1 else 0.0
-
-def write_submission_files(cfg:ExperimentConfig, run_dir:Path, test:pd.DataFrame, preds:np.ndarray) -> Path:
-    "Repair `preds`, write `run_dir/submission.csv` (checked against the sample submission or test.csv) and `latest_submission.csv`."
-    from biomass_kit.submission import read_reference
-    sub = predictions_to_submission(test['image_id'], repair(preds, cfg.constraint_tolerance))
-    reference = read_reference(cfg.sample_submission or cfg.test_csv)
-    path = write_submission(sub, run_dir/'submission.csv', reference=reference)
-    with atomic_path(Path(cfg.output_dir)/'latest_submission.csv') as tmp: shutil.copyfile(path, tmp)
-    return path
-
-def _mean_of(results, key:str) -> float | None:
-    "Mean over folds of `key` of their results; None where a fold lacks it."
-    scores = [r.get(key) for r in results]
-    return None if any(s is None for s in scores) else float(np.mean(scores))
-
-def _with_metadata_mean(results) -> float | None:
-    "Mean over folds of `score_with_metadata` (validation fed its own metadata, which test photos lack); None without it."
-    return _mean_of(results, 'score_with_metadata')
-
-def summarize_run(cfg:ExperimentConfig, run_dir:Path, plan:list, results:list, table:pd.DataFrame,
-                  test:pd.DataFrame=None, seconds:float=0.0, resumed:bool=False) -> dict:
-    "Write the run-level files (OOF predictions, CV history, metrics, plots, submission, summary); returns the summary."
-    oof = seed_averaged_oof([pd.read_csv(folder/'validation_predictions.csv') for folder in plan_folders(plan)], cfg.constraint_tolerance)
-    write_csv(oof, run_dir/'oof_predictions.csv')
-    y, p, raw = (oof[c].to_numpy(np.float64) for c in (list(TARGETS), pred_columns(), pred_columns('raw')))
-    scores = [r['score'] for r in results] if cfg.seeds == 1 else per_fold_scores(oof)
-    mean, std = _mean_std(scores)
-    baseline = float(np.mean([r['baseline_mean_prediction'] for r in results]))
-    cv = dict(metric=MONITOR, mean=mean, std=std, oof_score=weighted_r2(y, p), baseline_mean_prediction=baseline,
-              folds=[{k: r.get(k) for k in ('fold', 'seed', 'score', 'score_raw', 'best_epoch', 'epochs_run', 'history')} for r in results])
-    save_json(cv, run_dir/'cv_history.json')
-    if cfg.n_folds > 1:
-        save_json([{'fold': r['fold'], **({'seed': r['seed']} if cfg.seeds > 1 else {}), **row} for r in results for row in r['history']],
-                  run_dir/'history.json')
-        save_json(constraint_report(y, raw, p), run_dir/'validation_constraint_metrics.json')
-        save_json(dict(metric=MONITOR, mean=mean, std=std, oof=regression_report(y, p), baseline_mean_prediction=baseline,
-                       folds=[load_json(folder/'training_metrics.json') for folder in plan_folders(plan)]), run_dir/'training_metrics.json')
-        plot_learning_curves({f"fold {r['fold']}": r['history'] for r in results}, run_dir/'learning_curves.png')
-        plot_pred_vs_true(y, p, run_dir/'pred_vs_true.png')
-    submission, made_by = None, submission_folders(cfg, run_dir, plan)
-    if test is not None:
-        preds = np.mean([pd.read_csv(folder/'test_predictions.csv')[pred_columns()].to_numpy(np.float64) for folder in made_by], axis=0)
-        submission = write_submission_files(cfg, run_dir, test, preds)
-    summary = dict(run_dir=str(run_dir), finished=datetime.datetime.now().isoformat(timespec='seconds'), seconds=round(seconds, 1),
-                   resumed=resumed, device=str(get_device(cfg.device)), versions=_versions(), model=cfg.model,
-                   image_size=cfg.image_size, epochs=cfg.epochs, n_folds=cfg.n_folds, n_train_images=len(table),
-                   n_test_images=0 if test is None else len(test), metric=MONITOR,
-                   score=dict(mean=mean, std=std, per_fold=scores, oof=cv['oof_score'], with_metadata=_with_metadata_mean(results),
-                              of=CV_SCORE_OF + (f" of {cfg.seeds} seeds, averaged per photo" if cfg.seeds > 1 else ''),
-                              selected_on_validation=selects_on_validation(cfg),
-                              best_epoch_selected_on_validation=_mean_of(results, 'best_epoch_score_selected_on_validation')),
-                   baselines=dict(mean_prediction=baseline), submission=str(submission) if submission else None,
-                   models=[str((folder/'best_model.pt').relative_to(run_dir)) for folder in plan_folders(plan) + full_fit_folders(cfg, run_dir)],
-                   seeds=cfg.seeds, full_fit=cfg.full_fit, submission_from='full_fit' if cfg.full_fit else 'cv_folds',
-                   submission_models=[str(folder.relative_to(run_dir)) for folder in made_by])
-    save_json(summary, run_dir/'run_summary.json')
-    return summary
-
 def check_run(cfg:ExperimentConfig, table:pd.DataFrame):
     "Checks that would otherwise fail only after the run folder exists: the device, the curriculum column, the model name, wandb, the photos."
     import timm
@@ -814,39 +404,11 @@ def train(cfg:ExperimentConfig,   # the run's configuration (to resume: the run'
 
 def shared_run_dir(cfg:ExperimentConfig, prefix:str='run') -> Path:
     "A `new_run_dir` under `cfg.output_dir`, made by process 0 and shared with every process of a data-parallel launch."
-    if not init_distributed(cfg): return new_run_dir(cfg.output_dir, prefix=prefix)
+    if not init_distributed(cfg.device): return new_run_dir(cfg.output_dir, prefix=prefix)
     box = [str(new_run_dir(cfg.output_dir, prefix=prefix)) if is_main_process() else None]
     torch.distributed.broadcast_object_list(box, src=0)
     return Path(box[0])
 
-def write_tables(cfg:ExperimentConfig, run_dir:Path, table:pd.DataFrame, folds:pd.Series, test:pd.DataFrame=None,
-                 resume:bool=False): # True: the run continues, and its training rows must be the ones it started with
-    "`train_metadata.csv` (every training photo with its fold, and its split with `--n-folds 1`) and `test_metadata.csv`."
-    train_meta = table.drop(columns='image_file').assign(fold=folds.to_numpy())
-    if cfg.n_folds == 1: train_meta['split'] = np.where(folds.to_numpy() == cfg.val_fold, 'valid', 'train')
-    path = run_dir/'train_metadata.csv'
-    if resume and path.is_file() and path.read_text() != train_meta.to_csv(index=False):
-        raise InputError(f"--resume {run_dir}: the training rows differ from those the run started with ({path}); was "
-                         f"the training CSV or --pseudo-csv rewritten? Resume with the same files, or start a new run")
-    write_csv(train_meta, path)
-    if test is not None: write_csv(test.drop(columns='image_file'), run_dir/'test_metadata.csv')
-
-def resumable_run(run_dir) -> Path:
-    "`run_dir` if it is a run folder `--resume` can continue; otherwise one `InputError` saying what it is."
-    run_dir = Path(run_dir)
-    if run_dir.is_file(): raise InputError(f"--resume {run_dir}: is a file; expected a run folder")
-    if not run_dir.is_dir(): raise InputError(f"--resume {run_dir}: folder not found")
-    if not (run_dir/'config.json').is_file(): raise InputError(f"--resume {run_dir}: no config.json there (not a run folder)")
-    return run_dir
-
-RESUME_MAY_CHANGE = ('device', 'num_workers', 'cache_dir')  # runtime options; anything else would make a different run
-
-def resume_config(run_dir, given:dict) -> ExperimentConfig:
-    "The saved configuration of `run_dir`, with only the runtime flags allowed on resume applied."
-    cfg_path = resumable_run(run_dir)/'config.json'
-    bad = sorted(set(given) - set(RESUME_MAY_CHANGE))
-    if bad: raise InputError(f"--resume continues the saved configuration; {', '.join('--' + b.replace('_', '-') for b in bad)} cannot change it")
-    return ExperimentConfig.from_json(cfg_path).replace(**given)
 
 # %% ../nbs/20_train.ipynb #096b756c
 def probe_score(cfg:ExperimentConfig,  # configuration to probe (its n_folds is ignored: one hold-out fold)
@@ -866,141 +428,19 @@ def probe_score(cfg:ExperimentConfig,  # configuration to probe (its n_folds is 
         if tmp: shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/20_train.ipynb #fdf9af49
-from .config import add_config_arguments, config_from_args, flag_name
+@call_parse
+@with_config_flags
+def train_cmd(config:str=None,   # config.json to start from (a run folder's re-makes the run); flags override it
+              resume:str=None,   # continue an interrupted run folder with its saved configuration
+              recipe:str=None,   # start from a named recipe (`biomass-kit recipes` lists them); flags override it
+              **flags):          # one per `ExperimentConfig` field; None: not given
+    "Train a model (one hold-out split or K grouped folds) and write a run folder run-YYYYMMDD-HHMMSS/ under --output-dir."
+    given = {k: v for k, v in flags.items() if v is not None}
+    if recipe and (config or resume): raise InputError("--recipe starts a new run: leave out --config and --resume")
+    if resume:
+        if config: raise InputError("--resume uses the run's own config.json; leave out --config")
+        run_dir = train(resume_config(resume, given), resume_dir=resume)
+    elif recipe: run_dir = train(recipe_config(recipe).replace(**given))
+    else: run_dir = train(config_from_args(given, config))
+    if is_main_process(): print_summary(run_dir)
 
-def train_parser(prog:str='biomass-kit train', description:str=None) -> argparse.ArgumentParser:
-    "The argument parser of `biomass-kit train`: every `ExperimentConfig` field, `--config` and `--resume`."
-    p = argparse.ArgumentParser(prog=prog, description=description or "Train a model (one hold-out split or K grouped folds) "
-                                "and write a run folder run-YYYYMMDD-HHMMSS/ under --output-dir.")
-    p.add_argument('--config', metavar='FILE', help="config.json to start from (a run folder's re-makes the run); flags override it")
-    p.add_argument('--resume', metavar='RUN_DIR', help="continue an interrupted run folder with its saved configuration")
-    p.add_argument('--recipe', metavar='NAME', help="start from a named recipe (`biomass-kit recipes` lists them); flags override it")
-    return add_config_arguments(p)
-
-def _given(args:dict) -> dict:
-    names = {f for f in ExperimentConfig.__dataclass_fields__}
-    return {k: v for k, v in args.items() if k in names and v is not None}
-
-def _print_result(run_dir:Path):
-    s = load_json(run_dir/'run_summary.json')
-    sc = s['score']
-    print(f"run folder: {run_dir}")
-    print(f"official weighted R² ({'hold-out' if s['n_folds'] == 1 else str(s['n_folds']) + '-fold CV'}): "
-          f"{sc['mean']:.4f}" + (f" ± {sc['std']:.4f}" if s['n_folds'] > 1 else '') +
-          f"   (mean-prediction baseline {s['baselines']['mean_prediction']:.4f})")
-    if sc.get('selected_on_validation'):
-        print("  (optimistic: epochs or snapshots were chosen on the folds this score comes from; --snapshot-select last and no early stopping give an unbiased one)")
-    if sc.get('best_epoch_selected_on_validation') is not None:
-        print(f"  best single epoch, picked on the validation folds (a selected figure, not an estimate): {sc['best_epoch_selected_on_validation']:.4f}")
-    if sc.get('with_metadata') is not None:
-        print(f"  (with the validation photos' own metadata, which test photos lack: {sc['with_metadata']:.4f}; not a leaderboard estimate)")
-    if s['submission']: print(f"submission: {s['submission']}" + (f"  (made by the full-fit model(s) {', '.join(s['submission_models'])}; "
-                              "the score above is the CV folds' out-of-fold score)" if s.get('submission_from') == 'full_fit' else ''))
-
-def train_main(argv:list=None) -> int: # arguments after `biomass-kit train`
-    "`biomass-kit train`: parse the flags, train, print the run folder and its score."
-    args = vars(train_parser().parse_args(argv))
-    given = _given(args)
-    if args['recipe'] and (args['config'] or args['resume']): raise InputError("--recipe starts a new run: leave out --config and --resume")
-    if args['resume']:
-        if args['config']: raise InputError("--resume uses the run's own config.json; leave out --config")
-        cfg = resume_config(args['resume'], given)
-        run_dir = train(cfg, resume_dir=args['resume'])
-    elif args['recipe']: run_dir = train(recipe_config(args['recipe']).replace(**given))
-    else: run_dir = train(config_from_args(given, args['config']))
-    if is_main_process(): _print_result(run_dir)
-    return 0
-
-# %% ../nbs/20_train.ipynb #df83392c
-ABLATIONS = {'full': {},
-             'image_only': dict(metadata_mode='none', ema_decay=0.0, curriculum=False),
-             'no_ema': dict(ema_decay=0.0, snapshot_count=0),
-             'no_curriculum': dict(curriculum=False)}
-
-def ablation_markdown(table:pd.DataFrame) -> str:
-    "The ablation table as Markdown: official metric mean ± std over folds per variant."
-    lines = [f"| variant | {MONITOR} (mean ± std) | folds | per fold | run |", "|---|---|---|---|---|"]
-    for r in table.itertuples():
-        lines.append(f"| {r.variant} | {r.mean:.4f} ± {r.std:.4f} | {r.n_folds} | {r.per_fold} | {r.run_dir} |")
-    return '\n'.join(lines) + '\n'
-
-def ablate(cfg:ExperimentConfig,            # the full configuration
-           variants=tuple(ABLATIONS)        # which of `ABLATIONS` to run
-          ) -> Path:
-    "Train each variant in its own folder under a new `ablation-*/` folder; write ablation.csv/.md; return the folder."
-    unknown = [v for v in variants if v not in ABLATIONS]
-    if unknown: raise InputError(f"--variants {','.join(unknown)}: unknown; expected some of {', '.join(ABLATIONS)}")
-    root, rows = shared_run_dir(cfg, prefix='ablation'), []
-    if is_main_process(): cfg.to_json(root/'config.json')
-    for name in variants:
-        run_dir = train(cfg.replace(output_dir=str(root/name), **ABLATIONS[name]))
-        if not is_main_process(): continue
-        sc = load_json(run_dir/'run_summary.json')['score']
-        rows.append(dict(variant=name, mean=sc['mean'], std=sc['std'], n_folds=len(sc['per_fold']),
-                         per_fold=' '.join(f"{x:.4f}" for x in sc['per_fold']), run_dir=str(run_dir.relative_to(root))))
-        table = pd.DataFrame(rows)
-        write_csv(table, root/'ablation.csv')                   # rewritten after every variant
-        with atomic_write(root/'ablation.md') as f: f.write(ablation_markdown(table))
-    return root
-
-def ablate_main(argv:list=None) -> int: # arguments after `biomass-kit ablate`
-    "`biomass-kit ablate`: train the full configuration and its ablations, print the table."
-    p = argparse.ArgumentParser(prog='biomass-kit ablate', description="Train the configuration as full, image_only (no metadata, "
-                                "EMA or curriculum), no_ema (no EMA, no snapshot averaging) and no_curriculum; write "
-                                "ablation.csv and ablation.md (official metric, mean ± std over folds).")
-    p.add_argument('--config', metavar='FILE', help="config.json to start from; flags override it")
-    p.add_argument('--variants', default=','.join(ABLATIONS), help=f"comma-separated subset of {','.join(ABLATIONS)} (default: all)")
-    args = vars(add_config_arguments(p).parse_args(argv))
-    root = ablate(config_from_args(_given(args), args['config']), [v.strip() for v in args['variants'].split(',') if v.strip()])
-    if is_main_process(): print(f"ablation folder: {root}\n{(root/'ablation.md').read_text()}")
-    return 0
-
-# %% ../nbs/20_train.ipynb #5b601b6a
-def demo_config(data_dir, output_dir) -> ExperimentConfig:
-    "The demo's configuration: a small CNN from scratch that learns the synthetic set on CPU in a few minutes."
-    data_dir = Path(data_dir)
-    return ExperimentConfig(train_csv=str(data_dir/'train.csv'), test_csv=str(data_dir/'test.csv'),
-                            sample_submission=str(data_dir/'sample_submission.csv'), output_dir=str(output_dir),
-                            model='regnetx_002', pretrained=False, image_size=128, two_view=True, epochs=40, batch_size=16,
-                            lr=5e-3, backbone_lr_mult=1.0, augmentation_policy='d4', metadata_mode='none', ema_decay=0.99,
-                            snapshot_count=3, curriculum_epochs=3, device='cpu', seed=0,
-                            n_folds=1, num_workers=0)   # the demo's own small settings: one hold-out fold, no workers
-
-def run_demo(out_dir='demo_output',       # folder for the synthetic data and the run
-             n_train:int=200,             # synthetic training photos
-             n_test:int=40,               # synthetic test photos (scored with their hidden labels)
-             photo_size:str='512x256',    # size of the synthetic photos (the real ones are 2000x1000)
-             epochs:int=None,             # training epochs (default: the demo configuration's)
-             augmentation_policy:str=None,# training augmentation (default: the demo configuration's, d4)
-             seed:int=0) -> dict:         # seed of the data and of the run
-    "Make a synthetic competition, train on it, print the official metric against the baselines; returns the figures."
-    from biomass_kit.synth import make_synthetic_competition, parse_image_size
-    from biomass_kit.baseline import ColourRidgeBaseline
-    from biomass_kit.metrics import score_long
-    from biomass_kit.submission import read_submission, read_long_csv
-    out, t0 = Path(out_dir), time.time()
-    data = make_synthetic_competition(out/'data', n_train, n_test, parse_image_size(photo_size), seed)
-    given = {k: v for k, v in dict(epochs=epochs, augmentation_policy=augmentation_policy).items() if v}
-    cfg = demo_config(data, out/'runs').replace(seed=seed, cache_dir=str(out/'image-cache'), **given)
-    run_dir = train(cfg)
-    summary = load_json(run_dir/'run_summary.json')
-    meta = pd.read_csv(run_dir/'train_metadata.csv')
-    files = [str(data/p) for p in meta.image_path]
-    is_valid, y = meta.split.to_numpy() == 'valid', meta[list(TARGETS)].to_numpy(np.float64)
-    ridge = ColourRidgeBaseline().fit([f for f, v in zip(files, is_valid) if not v], y[~is_valid])
-    test, solution = read_test_table(cfg), read_long_csv(data/'test_solution.csv', ('sample_id', 'target'))
-    on_test = lambda preds: score_long(solution, predictions_to_submission(test['image_id'], preds))
-    scores = dict(cnn_holdout=summary['score']['mean'], mean_prediction_holdout=summary['baselines']['mean_prediction'],
-                  colour_ridge_holdout=weighted_r2(y[is_valid], ridge.predict([f for f, v in zip(files, is_valid) if v])),
-                  cnn_test=score_long(solution, read_submission(run_dir/'submission.csv')),
-                  colour_ridge_test=on_test(ridge.predict(list(test['image_file']))),
-                  mean_prediction_test=on_test(np.tile(y[~is_valid].mean(0), (len(test), 1))))
-    figures = dict(**scores, run_dir=str(run_dir), submission=summary['submission'], seconds=round(time.time() - t0, 1),
-                   n_train=n_train, n_valid=int(is_valid.sum()), n_test=n_test)
-    save_json(figures, out/'demo_scores.json')
-    print(f"\n{'official weighted R²':<30} {'hold-out':>8} {'test':>8}")
-    for label, key in ((f"{cfg.model} CNN (this run)", 'cnn'), ('colour-statistics ridge', 'colour_ridge'), ('mean prediction', 'mean_prediction')):
-        print(f"  {label:<28} {scores[key + '_holdout']:>8.4f} {scores[key + '_test']:>8.4f}")
-    print(f"(hold-out: {figures['n_valid']} training photos, grouped by sampling date; test: {n_test} photos, hidden labels)")
-    print(f"submission: {summary['submission']}  ({figures['seconds']:.0f} s)")
-    return figures

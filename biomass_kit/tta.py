@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .core import InputError
 from .spec import TARGETS
-from .images import IMAGENET_MEAN, IMAGENET_STD, as_size, load_image, prepare_views
+from .images import IMAGENET_MEAN, IMAGENET_STD, as_size, load_image, prepare_views, photo_load_size
 from .metrics import weighted_r2
 from .constraints import repair
 
@@ -45,8 +45,7 @@ class InputLayout:
     @property
     def load_size(self) -> tuple:
         "(width, height) at which a whole photo is decoded."
-        w, h = self.view_size
-        return (2*w if self.two_view else w, h)
+        return photo_load_size(self.view_size, self.two_view)
 
     @property
     def input_shape(self) -> tuple:
