@@ -35,7 +35,7 @@ COMMANDS = {
     'score':            ('metrics', 'score_cmd', "official weighted R² of a submission against a solution file"),
     'check-submission': ('submission', 'check_submission_cmd', "check a submission against the sample submission"),
     'repair':           ('constraints', 'repair_cmd', "make a submission non-negative and consistent with the rules"),
-    'errors':           ('explore', 'errors_cmd', "error-analysis figures of a run, saved as PNG"),
+    'errors':           ('analysis', 'errors_cmd', "error-analysis figures of a run, saved as PNG"),
     'explore':          ('explore', 'explore_cmd', "the interactive explorer, served with Voila"),
 }
 # name -> (module, function, one-line summary) of `biomass-kit kaggle NAME`, resolved like COMMANDS

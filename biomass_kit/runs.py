@@ -41,7 +41,7 @@ def prediction_table(rows:pd.DataFrame, preds:np.ndarray, fold=None) -> pd.DataF
     return out
 
 def pred_columns(prefix:str='pred', # 'pred' (repaired grams) or 'raw' (before the repair)
-                 suffix:str=''     # '' for a run; e.g. '_b' for a second run beside it (`42_explore`)
+                 suffix:str=''     # '' for a run; e.g. '_b' for a second run beside it (`42_analysis`, `42_explore`)
                 ) -> list:
     "The prediction columns of a run's tables, in `TARGETS` order: `pred_<target>` (the one naming rule of the kit)."
     return [f'{prefix}_{t}{suffix}' for t in TARGETS]
@@ -144,10 +144,11 @@ def new_figure(n:int, width:float=4.0, height:float=3.2) -> tuple: # n panels in
     fig, axs = plt.subplots(1, n, figsize=(width*n, height), squeeze=False)
     return plt, fig, axs[0]
 
-def save_figure(plt, fig, path) -> Path: # what `new_figure` returned, and the PNG file to write
+def save_figure(plt, fig, path, # what `new_figure` returned, and the PNG file to write
+                dpi:int=90) -> Path:   # resolution
     "Write `fig` as a PNG atomically and close it."
     fig.tight_layout()
-    with atomic_path(path) as tmp: fig.savefig(tmp, format='png', dpi=90)
+    with atomic_path(path) as tmp: fig.savefig(tmp, format='png', dpi=dpi)
     plt.close(fig)
     return Path(path)
 
