@@ -10,7 +10,7 @@ LATEST := .venv-latest
 export NO_ALBUMENTATIONS_UPDATE := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test test-latest latest-venv lock install export check-export nbtest bench readme clean-demo
+.PHONY: demo test test-latest latest-venv lock install export check-export check-imports nbtest bench readme readme-figures clean-demo
 
 # Every version comes from the lock (pip constraints), torch included; the library itself asks for torch>=2.2.
 $(STAMP): pyproject.toml $(LOCK)
@@ -30,10 +30,14 @@ check-export: $(STAMP)
 	  echo "biomass_kit/ differs from what nbs/ export: run nbdev-export and commit both:"; \
 	  git status --porcelain -- biomass_kit; git --no-pager diff --stat -- biomass_kit; exit 1; fi
 
+# No import circle between the kit's modules, and nothing below the command line imports it.
+check-imports: $(STAMP)
+	$(BIN)/python tools/check_imports.py
+
 nbtest: $(STAMP)
 	$(BIN)/python tools/run_nbtests.py
 
-test: check-export nbtest
+test: check-export check-imports nbtest
 
 # The same tests on the newest versions the registry serves (its own venv, upgraded each time): drift shows up as
 # this target's report, not as a red main.
@@ -59,3 +63,8 @@ bench: $(STAMP)
 
 readme:
 	python3 tools/make_readme.py
+
+# The README's figures from the demo's output (run `make demo` first), then the README itself.
+readme-figures: $(STAMP)
+	$(BIN)/python tools/readme_figures.py demo_output
+	$(BIN)/python tools/make_readme.py

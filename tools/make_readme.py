@@ -1,5 +1,6 @@
 """Render nbs/index.ipynb to README.md (markdown cells as they are, code cells as ```python blocks with their text
-outputs; cells marked `#| hide` are left out, `#| echo: false` shows only the output).
+outputs; cells marked `#| hide` are left out, `#| echo: false` shows only the output). Image links relative to
+nbs/ (`images/x.png`) are rewritten to be relative to the repository's root.
 
 nbdev's own `nbdev-readme` does the same through Quarto, which this project's machines cannot install (the
 quarto-cli wheel downloads its binary from GitHub at install time). `--check` exits 1 when README.md is stale.
@@ -29,7 +30,8 @@ def cell_text(cell):
 
 def render(nb_path=root/'nbs'/'index.ipynb'):
     nb = json.loads(Path(nb_path).read_text())
-    return '\n\n'.join(t for t in map(cell_text, nb['cells']) if t) + '\n'
+    text = '\n\n'.join(t for t in map(cell_text, nb['cells']) if t) + '\n'
+    return text.replace('](images/', '](nbs/images/')   # figures beside the notebook, seen from the repository's root
 
 if __name__ == '__main__':
     text, readme = render(), root/'README.md'
