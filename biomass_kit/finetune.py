@@ -24,7 +24,7 @@ from fastai.torch_core import apply
 
 from .core import InputError, BiomassKitError, load_json
 from .config import ExperimentConfig
-from .model import backbone_groups
+from .backbones import backbone_groups
 from .callbacks import unwrap_model, plain_batch
 
 # %% auto #0
