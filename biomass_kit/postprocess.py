@@ -1,4 +1,4 @@
-"""Blend weights, per-target linear calibration and the State rule (dead = 0 where the photo looks like WA), each learned on a run's out-of-fold predictions, kept only where it raises the score, stored as JSON beside the run and applied at predict time by the submission pipeline.
+"""Blend weights, the sums blended with their parts, per-target linear calibration and the State rule (dead = 0 where the photo looks like WA), each learned on a run's out-of-fold predictions, kept only where it raises the score, stored as JSON beside the run and applied at predict time by the submission pipeline.
 
 Docs: https://biomass-kit.github.io/biomass_kit/postprocess.html.md"""
 
@@ -12,20 +12,21 @@ import numpy as np
 from fastcore.script import call_parse
 
 from .core import InputError, save_json, load_json
-from .spec import TARGETS
+from .spec import TARGETS, COMPONENTS, composition_matrix, target_index
 from .metrics import weighted_r2
 from .constraints import repair
 from .heads import apply_dead_rule, DEAD_RULE_STATE, DEAD_RULE_THRESHOLD
 from .ensemble import fit_weights, cv_folds, oof_arrays
 
 # %% auto #0
-__all__ = ['POSTPROCESS_FILE', 'STEPS', 'fit_calibration', 'apply_calibration', 'apply_step', 'choose_steps', 'apply_steps',
-           'learn_postprocess', 'save_postprocess', 'load_postprocess', 'learn_run_postprocess',
-           'oof_state_probability', 'learn_postprocess_cmd']
+__all__ = ['POSTPROCESS_FILE', 'STEPS', 'SUMS', 'fit_calibration', 'apply_calibration', 'sum_of_parts', 'fit_sums', 'apply_sums',
+           'is_consistent', 'apply_step', 'choose_steps', 'apply_steps', 'learn_postprocess', 'save_postprocess',
+           'load_postprocess', 'learn_run_postprocess', 'oof_state_probability', 'learn_postprocess_cmd']
 
 # %% ../nbs/36_postprocess.ipynb #dacf7df0
 POSTPROCESS_FILE = 'postprocess.json'   # written into the run folder, read by the pipeline's `postprocess` stage
-STEPS = ('blend', 'calibration', 'dead_rule')
+STEPS = ('blend', 'sums', 'calibration', 'dead_rule')
+SUMS = ('GDM_g', 'Dry_Total_g')   # the targets that are sums of measured components (`spec.composition_matrix`)
 
 def _score(y, p) -> float: return weighted_r2(y, repair(p))
 
@@ -41,9 +42,36 @@ def apply_calibration(p, params:dict) -> np.ndarray:
     "(N, 5) calibrated grams (clipped at zero; repair them before submitting)."
     return np.maximum(np.asarray(p, np.float64)*np.asarray(params['slope']) + np.asarray(params['intercept']), 0)
 
+def sum_of_parts(p,            # (N, 5) grams in `TARGETS` order
+                 target:str    # one of `SUMS`
+                ) -> np.ndarray:
+    "(N,) the sum of the components `target` is made of (its row of `spec.composition_matrix`), as predicted in `p`."
+    row = composition_matrix()[target_index(target)]
+    return np.asarray(p, np.float64)[:, [target_index(c) for c, a in zip(COMPONENTS, row) if a]].sum(1)
+
+def fit_sums(y, p) -> dict:
+    "Per sum target, the weight in [0, 1] of its own prediction against the sum of its parts (least squares on `y`)."
+    y, p, w = np.asarray(y, np.float64), np.asarray(p, np.float64), {}
+    for t in SUMS:
+        d, s = p[:, target_index(t)], sum_of_parts(p, t)
+        if np.allclose(d, s, atol=1e-6): w[t] = 1.0; continue        # already the sum of its parts: nothing to weigh
+        w[t] = float(np.clip(((y[:, target_index(t)] - s)*(d - s)).sum()/((d - s)**2).sum(), 0, 1))
+    return dict(weight_direct=w)
+
+def apply_sums(p, params:dict) -> np.ndarray:
+    "(N, 5) grams with each sum target a blend of its own prediction and the sum of its parts (from `p` as given)."
+    out = np.array(p, np.float64)
+    for t, w in params['weight_direct'].items(): out[:, target_index(t)] = w*out[:, target_index(t)] + (1 - w)*sum_of_parts(p, t)
+    return out
+
+def is_consistent(p, tol:float=1e-6) -> bool:
+    "True when every sum target already equals the sum of its parts (then there is nothing to blend)."
+    return all(np.allclose(np.asarray(p, np.float64)[:, target_index(t)], sum_of_parts(p, t), atol=tol) for t in SUMS)
+
 # %% ../nbs/36_postprocess.ipynb #fc0cdc33
 def _fit_step(step, y, x, p_state) -> dict:
     if step == 'blend': return dict(weights=fit_weights(x, y).tolist())
+    if step == 'sums': return fit_sums(y, x)
     if step == 'calibration': return fit_calibration(y, x)
     return dict(state=DEAD_RULE_STATE, threshold=DEAD_RULE_THRESHOLD)
 
@@ -56,12 +84,14 @@ def apply_step(step:str,   # one of `STEPS`
     x = np.asarray(x, np.float64)
     if step == 'blend': return np.tensordot(params['weights'], x, 1) if applied else x.mean(0)
     if not applied: return x
+    if step == 'sums': return apply_sums(x, params)
     if step == 'calibration': return apply_calibration(x, params)
     if p_state is None: raise InputError("postprocess: the dead rule needs the predicted State probability (a stage's p_state)")
     return apply_dead_rule(repair(x), p_state, params['threshold'])
 
 def _usable(step, x, p_state) -> bool:
-    return not ((step == 'blend' and len(x) < 2) or (step == 'dead_rule' and p_state is None))
+    return not ((step == 'blend' and len(x) < 2) or (step == 'dead_rule' and p_state is None)
+                or (step == 'sums' and is_consistent(x)))
 
 def choose_steps(y, preds, p_state=None) -> tuple:
     "((N, 5) post-processed grams, steps): each step fitted on these rows and applied if it raises their score."
