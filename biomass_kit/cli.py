@@ -30,7 +30,7 @@ COMMANDS = {
     'stack':            ('ensemble', 'stack_cmd', "fit per-target meta-learners on out-of-fold predictions"),
     'pseudo-label':     ('ensemble', 'pseudo_label_cmd', "confident test predictions as extra training rows"),
     'plan-pipeline':    ('pipeline', 'plan_pipeline_cmd', "estimate each stage of a submission pipeline (JSON) against Kaggle's limit"),
-    'learn-postprocess':('postprocess', 'learn_postprocess_cmd', "learn blend weights, calibration and the WA dead rule on runs' OOF (JSON for the pipeline)"),
+    'learn-postprocess':('postprocess', 'learn_postprocess_cmd', "learn blend weights, sums vs parts, calibration and the WA dead rule on runs' OOF (JSON for the pipeline)"),
     'export':           ('export', 'export_cmd', "export a run to ONNX, TorchScript or torch.export (.pt2)"),
     'score':            ('metrics', 'score_cmd', "official weighted R² of a submission against a solution file"),
     'check-submission': ('submission', 'check_submission_cmd', "check a submission against the sample submission"),

@@ -8,7 +8,7 @@ committed), then trims what it saved:
 - printed text cut to its first and last lines; temporary and checkout paths shortened, so a rerun changes little;
 - figures scaled down to at most `MAX_WIDTH` pixels wide (JPEG where a PNG of photos would be large);
 then `nbdev-clean` removes volatile metadata. Prints each notebook's size; one over `MAX_KB` is reported.
-Usage: python tools/save_outputs.py [NOTEBOOK ...]   (default: every nbs/*.ipynb)
+Usage: python tools/save_outputs.py [--no-run] [NOTEBOOK ...]   (default: every nbs/*.ipynb; --no-run: trim the saved outputs only)
 """
 import base64, io, json, re, subprocess, sys
 from pathlib import Path
@@ -38,7 +38,7 @@ def small_image(b64:str, max_width:int=MAX_WIDTH) -> tuple:
     from PIL import Image
     img = Image.open(io.BytesIO(base64.b64decode(b64)))
     if img.width > max_width: img = img.resize((max_width, round(img.height*max_width/img.width)), Image.LANCZOS)
-    buf = io.BytesIO(); img.save(buf, 'PNG', optimize=True)
+    buf = io.BytesIO(); img.convert('RGB').quantize(256).save(buf, 'PNG', optimize=True)   # plots: 256 colours are plenty
     if buf.tell() <= MAX_PNG_KB*1024: return 'image/png', base64.b64encode(buf.getvalue()).decode()
     buf = io.BytesIO(); img.convert('RGB').save(buf, 'JPEG', quality=80, optimize=True)   # photos: PNG does not compress them
     return 'image/jpeg', base64.b64encode(buf.getvalue()).decode()
@@ -74,10 +74,10 @@ def trim(nb:dict) -> dict:
         else: cell['outputs'] = [o for o in map(keep_output, cell.get('outputs', [])) if o is not None]
     return nb
 
-def save_outputs(nb_path:Path) -> bool:
-    "Run one notebook, keep its trimmed outputs; False when it failed (the notebook is left as it was)."
-    r = subprocess.run([str(bin_dir/'nbdev-test'), str(nb_path), '--save'], cwd=root, capture_output=True, text=True)
-    if r.returncode != 0:
+def save_outputs(nb_path:Path, run:bool=True) -> bool:
+    "Run one notebook (unless `run` is False), keep its trimmed outputs; False when it failed (the notebook is left as it was)."
+    r = subprocess.run([str(bin_dir/'nbdev-test'), str(nb_path), '--save'], cwd=root, capture_output=True, text=True) if run else None
+    if r is not None and r.returncode != 0:
         print(f"FAIL {nb_path.name}: not saved\n{(r.stdout + r.stderr)[-3000:]}", flush=True)
         return False
     nb = trim(json.loads(nb_path.read_text()))
@@ -89,7 +89,8 @@ def save_outputs(nb_path:Path) -> bool:
     return True
 
 def main(args:list) -> int:
-    nbs = [Path(a).resolve() for a in args] or sorted((root/'nbs').glob('[0-9]*.ipynb')) + [root/'nbs'/'index.ipynb']
-    return 0 if all([save_outputs(nb) for nb in nbs]) else 1
+    run = '--no-run' not in args
+    nbs = [Path(a).resolve() for a in args if a != '--no-run'] or sorted((root/'nbs').glob('[0-9]*.ipynb')) + [root/'nbs'/'index.ipynb']
+    return 0 if all([save_outputs(nb, run) for nb in nbs]) else 1
 
 if __name__ == '__main__': sys.exit(main(sys.argv[1:]))
