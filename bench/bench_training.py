@@ -25,7 +25,8 @@ from common import save_results, load_average, cpu_clock
 from biomass_kit.config import ExperimentConfig
 from biomass_kit.synth import make_synthetic_competition
 from biomass_kit.loaders import read_training_table
-from biomass_kit.train import fold_learner, assign_folds, grams_of
+from biomass_kit.train import fold_learner, grams_of
+from biomass_kit.loaders import assign_folds
 from biomass_kit.callbacks import plain_batch
 
 class EpochClock(Callback):

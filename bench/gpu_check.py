@@ -210,7 +210,8 @@ def item_loop(args, tmp:Path) -> dict:
     from fastai.callback.core import Callback
     from biomass_kit.config import ExperimentConfig
     from biomass_kit.loaders import read_training_table
-    from biomass_kit.train import fold_learner, assign_folds, grams_of
+    from biomass_kit.train import fold_learner, grams_of
+    from biomass_kit.loaders import assign_folds
     from biomass_kit.callbacks import plain_batch
     s = args.loop_size
     comp = synthetic(tmp/'loop', args.loop_n, 2, (2*s, s))

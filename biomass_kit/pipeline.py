@@ -17,11 +17,10 @@ from fastcore.script import call_parse
 from .core import InputError, BiomassKitError, save_json, load_json, atomic_write, default_data_dir, default_output_dir, on_kaggle, kaggle_root, get_device
 from .spec import TARGETS
 from .data import read_test_csv, read_train_csv, to_wide
-from .metrics import weighted_r2
 from .constraints import repair
 from .submission import predictions_to_submission, write_submission, check_submission, read_reference, read_long_csv, submission_to_predictions
 from .tta import parse_tta
-from .postprocess import load_postprocess, apply_steps
+from .postprocess import load_postprocess, apply_steps, repaired_score
 
 # %% auto #0
 __all__ = ['REQUIRED', 'PIPELINE_LIMIT_S', 'TOP_FIELDS', 'STAGE_FIELDS', 'PREDICTING', 'RUNNERS', 'STAGE_MODULES',
@@ -417,8 +416,7 @@ RUNNERS = {'predict': run_predict, 'embed_head': run_embed_head, 'pseudo': run_p
 STAGE_MODULES = {'predict': ('infer',), 'embed_head': ('embed', 'heads'), 'pseudo': ('ensemble',), 'train': ('train', 'infer', 'ensemble')}
 
 def _score(st, grams):
-    if st['solution'] is None: return None
-    return float(weighted_r2(st['solution'], repair(grams)))
+    return None if st['solution'] is None else repaired_score(st['solution'], grams)   # as the submission will score
 
 def run_pipeline(config,              # a pipeline file or its dict
                  measured=None,       # throughput of an earlier run (its stages.json) for the plan

@@ -12,23 +12,28 @@ import numpy as np
 from fastcore.script import call_parse
 
 from .core import InputError, save_json, load_json
-from .spec import TARGETS, COMPONENTS, composition_matrix, target_index
+from .spec import TARGETS, COMPONENTS, target_index, rule_residuals
 from .metrics import weighted_r2
-from .constraints import repair
+from .constraints import repair, compose
 from .heads import apply_dead_rule, DEAD_RULE_STATE, DEAD_RULE_THRESHOLD
 from .ensemble import fit_weights, cv_folds, oof_arrays
 
 # %% auto #0
-__all__ = ['POSTPROCESS_FILE', 'STEPS', 'SUMS', 'fit_calibration', 'apply_calibration', 'sum_of_parts', 'fit_sums', 'apply_sums',
-           'is_consistent', 'apply_step', 'choose_steps', 'apply_steps', 'learn_postprocess', 'save_postprocess',
-           'load_postprocess', 'learn_run_postprocess', 'oof_state_probability', 'learn_postprocess_cmd']
+__all__ = ['POSTPROCESS_FILE', 'STEPS', 'SUMS', 'repaired_score', 'fit_calibration', 'apply_calibration', 'sum_of_parts',
+           'fit_sums', 'apply_sums', 'obeys_rules', 'apply_step', 'choose_steps', 'apply_steps', 'learn_postprocess',
+           'save_postprocess', 'load_postprocess', 'learn_run_postprocess', 'oof_state_probability',
+           'learn_postprocess_cmd']
 
 # %% ../nbs/36_postprocess.ipynb #dacf7df0
 POSTPROCESS_FILE = 'postprocess.json'   # written into the run folder, read by the pipeline's `postprocess` stage
 STEPS = ('blend', 'sums', 'calibration', 'dead_rule')
 SUMS = ('GDM_g', 'Dry_Total_g')   # the targets that are sums of measured components (`spec.composition_matrix`)
 
-def _score(y, p) -> float: return weighted_r2(y, repair(p))
+def repaired_score(y, # (N, 5) true grams
+                   p  # (N, 5) predicted grams
+                  ) -> float:
+    "The official weighted R² of `p` after the repair: what a submission of these predictions scores."
+    return float(weighted_r2(y, repair(p)))
 
 def fit_calibration(y,   # (N, 5) true grams
                     p    # (N, 5) predicted grams
@@ -45,9 +50,9 @@ def apply_calibration(p, params:dict) -> np.ndarray:
 def sum_of_parts(p,            # (N, 5) grams in `TARGETS` order
                  target:str    # one of `SUMS`
                 ) -> np.ndarray:
-    "(N,) the sum of the components `target` is made of (its row of `spec.composition_matrix`), as predicted in `p`."
-    row = composition_matrix()[target_index(target)]
-    return np.asarray(p, np.float64)[:, [target_index(c) for c, a in zip(COMPONENTS, row) if a]].sum(1)
+    "(N,) `target` as the rules make it from the components predicted in `p` (`constraints.compose`)."
+    p = np.asarray(p, np.float64)
+    return compose(p[:, [target_index(c) for c in COMPONENTS]])[:, target_index(target)]
 
 def fit_sums(y, p) -> dict:
     "Per sum target, the weight in [0, 1] of its own prediction against the sum of its parts (least squares on `y`)."
@@ -64,9 +69,9 @@ def apply_sums(p, params:dict) -> np.ndarray:
     for t, w in params['weight_direct'].items(): out[:, target_index(t)] = w*out[:, target_index(t)] + (1 - w)*sum_of_parts(p, t)
     return out
 
-def is_consistent(p, tol:float=1e-6) -> bool:
-    "True when every sum target already equals the sum of its parts (then there is nothing to blend)."
-    return all(np.allclose(np.asarray(p, np.float64)[:, target_index(t)], sum_of_parts(p, t), atol=tol) for t in SUMS)
+def obeys_rules(p, tol:float=1e-6) -> bool:
+    "True when every row's sums already equal the sums of their parts (`spec.rule_residuals`): nothing to blend."
+    return bool(np.allclose(rule_residuals(np.asarray(p, np.float64)), 0, atol=tol))
 
 # %% ../nbs/36_postprocess.ipynb #fc0cdc33
 def _fit_step(step, y, x, p_state) -> dict:
@@ -91,7 +96,7 @@ def apply_step(step:str,   # one of `STEPS`
 
 def _usable(step, x, p_state) -> bool:
     return not ((step == 'blend' and len(x) < 2) or (step == 'dead_rule' and p_state is None)
-                or (step == 'sums' and is_consistent(x)))
+                or (step == 'sums' and obeys_rules(x)))
 
 def choose_steps(y, preds, p_state=None) -> tuple:
     "((N, 5) post-processed grams, steps): each step fitted on these rows and applied if it raises their score."
@@ -102,7 +107,7 @@ def choose_steps(y, preds, p_state=None) -> tuple:
             continue
         params = _fit_step(step, y, x, p_state)
         before, cand = apply_step(step, params, x, applied=False), apply_step(step, params, x, p_state)
-        s0, s1 = _score(y, before), _score(y, cand)
+        s0, s1 = repaired_score(y, before), repaired_score(y, cand)
         steps.append(dict(step=step, applied=bool(s1 > s0), params=params, score_before=s0, score_after=s1))
         x = cand if s1 > s0 else before
     return x, steps
@@ -133,7 +138,7 @@ def learn_postprocess(y,              # (N, 5) true grams of the OOF photos
         _, fold_steps = choose_steps(y[~held], preds[:, ~held], None if ps is None else ps[~held])
         cross[held] = apply_steps(fold_steps, preds[:, held], None if ps is None else ps[held])
         per_fold[int(k)] = [s['step'] for s in fold_steps if s['applied']]
-    report = dict(oof_without=_score(y, preds.mean(0)), oof_selected_on_oof=_score(y, chosen), oof_cross_fitted=_score(y, cross),
+    report = dict(oof_without=repaired_score(y, preds.mean(0)), oof_selected_on_oof=repaired_score(y, chosen), oof_cross_fitted=repaired_score(y, cross),
                   applied_per_fold=per_fold,
                   note="oof_selected_on_oof chose and scored the steps on the same rows (optimistic); oof_cross_fitted "
                        "chose them on the other folds for each fold (honest); the steps are used only when oof_cross_fitted "
