@@ -10,19 +10,12 @@ root = Path(__file__).resolve().parent.parent
 images = root/'nbs'/'images'
 
 def photos_figure(data_dir:Path, out:Path, n:int=6):
-    "The first `n` training photos of a synthetic competition, titled with their five targets in grams."
+    "`n` training photos of a synthetic competition, lightest to heaviest, titled with their targets (`analysis.plot_image_grid`)."
     import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     from biomass_kit.data import read_train_csv, to_wide
-    from biomass_kit.images import load_image
-    from biomass_kit.spec import TARGETS
-    from biomass_kit.loaders import grams_title
-    wide = to_wide(read_train_csv(data_dir/'train.csv')).head(n)
-    fig, axs = plt.subplots((n + 1)//2, 2, figsize=(10, 1.9*((n + 1)//2)))
-    for ax, (_, row) in zip(axs.flat, wide.iterrows()):
-        ax.imshow(load_image(data_dir/row.image_path, (400, 200))); ax.axis('off')
-        ax.set_title(grams_title(row[list(TARGETS)].to_numpy(float)), fontsize=8)
-    fig.tight_layout(); fig.savefig(out, format='jpeg', dpi=80, pil_kwargs=dict(quality=80)); plt.close(fig)
+    from biomass_kit.analysis import plot_image_grid
+    fig = plot_image_grid(to_wide(read_train_csv(data_dir/'train.csv')), data_dir, n=n, ncols=3, size=(400, 200))
+    fig.savefig(out, format='jpeg', dpi=80, pil_kwargs=dict(quality=80))
 
 def main(args:list) -> int:
     from biomass_kit.core import load_json

@@ -13,6 +13,8 @@ Usage: python tools/save_outputs.py [--no-run] [NOTEBOOK ...]   (default: every 
 import base64, io, json, re, subprocess, sys
 from pathlib import Path
 
+from make_readme import directives   # tools/, beside this script
+
 root = Path(__file__).resolve().parent.parent
 bin_dir = Path(sys.executable).parent
 MAX_LINES, MAX_WIDTH, MAX_KB, MAX_PNG_KB = 40, 720, 400, 96
@@ -20,8 +22,8 @@ NOISE_MIME = ('application/vnd.jupyter.widget-view+json',)
 TEMP = re.compile(r"(/private)?/(tmp|var/folders)/[\w./-]*?tmp\w+")
 
 def flags(cell:dict) -> set:
-    "The `#| ` directives of a code cell (`hide`, `export`, ...)."
-    return {l.strip()[3:].split()[0] for l in cell['source'] if l.startswith('#| ') and len(l.strip()) > 3}
+    "The `#| ` directives of a code cell (`hide`, `export`, ...), read as the README renderer reads them."
+    return set(directives(''.join(cell['source'])))
 
 def shorten_paths(text:str) -> str:
     "Temporary folders as `/tmp/…`, the checkout as `.`, so that outputs do not change with where they ran."
